@@ -1,0 +1,58 @@
+"""Who is asking: the principal every request carries from sign-on to connector."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+def _frozen(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An employee acting for a customer (the token's `act` claim or an act-as request)."""
+
+    subject: str
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated customer (or employee acting for one).
+
+    `links` holds the customer's account id in each portal, keyed by link name (for
+    example ``{"crm": "C-10001"}``); the gateway resolves missing links once per request.
+    `token` is the raw bearer token, kept only so that sso/ can forward or exchange it
+    upstream; it is excluded from ``repr`` so it never lands in a log line.
+    """
+
+    subject: str
+    issuer: str
+    tenant: str | None = None
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    links: Mapping[str, str] = field(default_factory=_frozen)
+    actor: Actor | None = None
+    token: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cache_scope(self) -> str:
+        """The key prefix that keeps one customer's cached records away from another's."""
+        return f"{self.issuer}|{self.subject}"
+
+    def with_links(self, links: Mapping[str, str]) -> Principal:
+        """A copy with `links` merged over the existing ones (used by link resolution)."""
+        merged = {**self.links, **links}
+        return Principal(
+            subject=self.subject,
+            issuer=self.issuer,
+            tenant=self.tenant,
+            roles=self.roles,
+            scopes=self.scopes,
+            links=_frozen(merged),
+            actor=self.actor,
+            token=self.token,
+        )
