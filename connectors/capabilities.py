@@ -39,6 +39,7 @@ class Capability:
     kind: Literal["read", "write", "link"] = "read"
     paged: bool = False
     description: str = ""
+    invalidates: tuple[str, ...] = ()
 
 
 CAPABILITIES: dict[str, Capability] = {
@@ -57,9 +58,19 @@ CAPABILITIES: dict[str, Capability] = {
         Capability("tickets", records.TicketListRecord, description="support tickets"),
         Capability("cases", records.CaseListRecord, description="claims, applications, ..."),
         Capability(
-            "update_profile", records.ProfileRecord, kind="write", description="change profile"
+            "update_profile",
+            records.ProfileRecord,
+            kind="write",
+            description="change the customer's master data",
+            invalidates=("profile",),
         ),
-        Capability("open_ticket", records.TicketRecord, kind="write", description="new ticket"),
+        Capability(
+            "open_ticket",
+            records.TicketRecord,
+            kind="write",
+            description="open a support ticket",
+            invalidates=("tickets",),
+        ),
         Capability(
             "support_party",
             records.LinkRecord,

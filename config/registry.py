@@ -1,0 +1,249 @@
+"""The registry file: connectors, their owned capabilities, identity links and policies.
+
+    load_registry(path, environ, kinds)
+      ─▶ read YAML ─▶ expand ${VAR} ─▶ RegistryFile (extra="forbid")
+      ─▶ each connector's `config` validated against its kind's Config
+      ─▶ every capability has exactly one owner; every link is resolvable
+      ─▶ Registry
+
+Every problem raises `ConfigError(file, key path, what was expected)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from config.errors import ConfigError
+from connectors.base import Connector
+from connectors.capabilities import CAPABILITIES
+from sso.upstream import AuthConfig, NoAuth
+
+__all__ = [
+    "BreakerPolicy",
+    "CachePolicy",
+    "ConnectorSpec",
+    "LinkSpec",
+    "Registry",
+    "RegistryFile",
+    "load_registry",
+]
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BreakerPolicy(_Strict):
+    """Open after `failures` consecutive failures; try one call again after `reset_s`."""
+
+    failures: int = Field(5, ge=1, le=1000)
+    reset_s: float = Field(10.0, gt=0, le=3600)
+
+
+class ConnectorSpec(_Strict):
+    """One connector instance: its kind, what it owns and how calls to it are guarded."""
+
+    kind: str
+    owns: tuple[str, ...]
+    timeout_s: float = Field(2.0, gt=0, le=60)
+    retries: int = Field(1, ge=0, le=5)
+    breaker: BreakerPolicy = BreakerPolicy()
+    auth: AuthConfig = NoAuth()
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class CachePolicy(_Strict):
+    """How long a capability's records are kept, and who may share them.
+
+    `scope: principal` (the default) keys entries by the customer; `public` shares them
+    across customers and is only for records that are the same for everyone.
+    """
+
+    ttl_s: float = Field(gt=0, le=86400)
+    scope: Literal["principal", "public"] = "principal"
+
+
+class LinkSpec(_Strict):
+    """Where the customer's id in one portal comes from: a token claim or a lookup.
+
+    ``claim: crm`` reads ``links.crm`` from the token; ``lookup: support_party`` with
+    ``from: crm`` loads the `support_party` capability keyed by the `crm` link.
+    """
+
+    claim: str | None = None
+    lookup: str | None = None
+    from_: str | None = Field(None, alias="from")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LinkSpec:
+        if self.claim is None and self.lookup is None:
+            raise ValueError("give `claim` or `lookup` (with `from`)")
+        if self.lookup is not None and self.from_ is None:
+            raise ValueError("a `lookup` link needs `from` (the link that keys the lookup)")
+        return self
+
+
+class IdentitySpec(_Strict):
+    links: dict[str, LinkSpec] = Field(default_factory=dict)
+
+
+class RegistryFile(_Strict):
+    """The file's top level, exactly as written."""
+
+    connectors: dict[str, ConnectorSpec]
+    identity: IdentitySpec = IdentitySpec()
+    cache: dict[str, CachePolicy] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The validated registry: specs, each connector's typed config, capability ▶ owner."""
+
+    source: Path
+    connectors: Mapping[str, ConnectorSpec]
+    configs: Mapping[str, BaseModel]
+    owners: Mapping[str, str]
+    links: Mapping[str, LinkSpec]
+    cache: Mapping[str, CachePolicy]
+
+    def owner(self, capability: str) -> str:
+        """The connector name that serves `capability`."""
+        return self.owners[capability]
+
+
+def _expand(value: Any, environ: Mapping[str, str], path: str, source: Path) -> Any:
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in environ:
+                raise ConfigError(source, path, f"environment variable {name} is not set")
+            return environ[name]
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {
+            k: _expand(v, environ, f"{path}.{k}" if path else str(k), source)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand(v, environ, f"{path}[{i}]", source) for i, v in enumerate(value)]
+    return value
+
+
+def _location(prefix: str, loc: tuple[int | str, ...]) -> str:
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out = f"{out}.{part}" if out else str(part)
+    return out
+
+
+def _raise_validation(source: Path, prefix: str, exc: ValidationError) -> None:
+    first = exc.errors()[0]
+    # Discriminated unions add the tag to the location ("auth.api_key.secret"); keep it,
+    # it tells the reader which scheme's fields were expected.
+    raise ConfigError(source, _location(prefix, tuple(first["loc"])), first["msg"]) from None
+
+
+def load_registry(
+    path: Path, environ: Mapping[str, str], kinds: Mapping[str, type[Connector]]
+) -> Registry:
+    """Read and validate the registry file; raises ConfigError for anything that cannot work."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read the file ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "document"
+        raise ConfigError(path, where, "is not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "", "the top level must be a mapping with a `connectors` key")
+    try:
+        parsed = RegistryFile.model_validate(_expand(raw, environ, "", path))
+    except ValidationError as exc:
+        _raise_validation(path, "", exc)
+        raise AssertionError("unreachable") from None
+
+    configs: dict[str, BaseModel] = {}
+    owners: dict[str, str] = {}
+    for name, spec in parsed.connectors.items():
+        key = f"connectors.{name}"
+        kind = kinds.get(spec.kind)
+        if kind is None:
+            known = ", ".join(sorted(kinds)) or "none"
+            raise ConfigError(path, f"{key}.kind", f"unknown kind {spec.kind!r} (known: {known})")
+        try:
+            configs[name] = kind.Config.model_validate(spec.config)
+        except ValidationError as exc:
+            _raise_validation(path, f"{key}.config", exc)
+        for index, capability in enumerate(spec.owns):
+            where = f"{key}.owns[{index}]"
+            if capability not in CAPABILITIES:
+                raise ConfigError(path, where, f"unknown capability {capability!r}")
+            if capability in owners:
+                raise ConfigError(
+                    path, where, f"{capability!r} is already owned by {owners[capability]!r}"
+                )
+            owners[capability] = name
+
+    unowned = sorted(set(CAPABILITIES) - set(owners) - _optional_links(parsed))
+    if unowned:
+        raise ConfigError(path, "connectors", f"no connector owns: {', '.join(unowned)}")
+    _check_links(path, parsed, owners)
+    for capability in parsed.cache:
+        if capability not in CAPABILITIES or CAPABILITIES[capability].kind == "write":
+            raise ConfigError(path, f"cache.{capability}", "is not a cacheable read capability")
+    return Registry(
+        source=path,
+        connectors=parsed.connectors,
+        configs=configs,
+        owners=owners,
+        links=parsed.identity.links,
+        cache=parsed.cache,
+    )
+
+
+def _optional_links(parsed: RegistryFile) -> set[str]:
+    """Link capabilities only need an owner when a link looks them up."""
+    used = {link.lookup for link in parsed.identity.links.values() if link.lookup}
+    return {c.name for c in CAPABILITIES.values() if c.kind == "link" and c.name not in used}
+
+
+def _check_links(path: Path, parsed: RegistryFile, owners: Mapping[str, str]) -> None:
+    links = parsed.identity.links
+    for name, link in links.items():
+        key = f"identity.links.{name}"
+        if name not in parsed.connectors:
+            raise ConfigError(path, key, "must be named after a connector")
+        if link.lookup is None:
+            continue
+        if link.lookup not in CAPABILITIES or CAPABILITIES[link.lookup].kind != "link":
+            raise ConfigError(path, f"{key}.lookup", f"{link.lookup!r} is not a link capability")
+        if link.from_ not in links or links[link.from_].lookup is not None:
+            raise ConfigError(path, f"{key}.from", "must name a link that comes from a claim")
+        if owners.get(link.lookup) != link.from_:
+            raise ConfigError(
+                path, f"{key}.lookup", f"{link.lookup!r} must be owned by {link.from_!r}"
+            )
+    for capability, owner in owners.items():
+        if owner not in links:
+            raise ConfigError(
+                path,
+                "identity.links",
+                f"no link for {owner!r}, which owns {capability!r}",
+            )

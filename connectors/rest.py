@@ -1,0 +1,364 @@
+"""The declarative REST connector kind: a portal described entirely in the registry file.
+
+    fetch(capability, keys)
+      ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
+      ─▶ URL template ({id} {keys} {page} {size}) + credentials from sso/ per call
+      ─▶ JSON ─▶ field mapping (connectors.mapping) ─▶ record model ─▶ results in key order
+
+aiohttp and parsing errors are translated to `connectors.errors` here, at the boundary.
+The call's overall time limit is the gateway's (asyncio.timeout in gateway/sources).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+
+from connectors.base import Connector, CredentialProvider, Health
+from connectors.capabilities import CAPABILITIES, Key, PageKey
+from connectors.errors import (
+    BadUpstreamData,
+    CapabilityNotSupported,
+    ConnectorError,
+    ConnectorTimeout,
+    ConnectorUnavailable,
+    RecordNotFound,
+    UpstreamRejected,
+    UpstreamValidationFailed,
+)
+from connectors.mapping import FieldSpec, MappingError, lookup, read_record, write_body
+from connectors.records import Record
+from sso.principal import Principal
+
+__all__ = ["RestConnector"]
+
+_MAX_MESSAGE = 200
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RequestSpec(_Strict):
+    """The HTTP request: method, a path template and query parameter templates."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH"] = "GET"
+    path: str
+    query: dict[str, str] = Field(default_factory=dict)
+
+
+class BatchSpec(_Strict):
+    """Many keys in one request: `{keys}` expands to the keys joined by `separator`."""
+
+    max_size: int = Field(50, ge=1, le=1000)
+    separator: str = ","
+
+
+class PagingSpec(_Strict):
+    """Page/size pagination behind an offset/limit window.
+
+    `{page}`/`{size}` in the request come from the window; when the window is not aligned
+    to a page, page one is fetched with size offset+limit and the list is sliced.
+    """
+
+    list_field: str
+    page_base: int = Field(1, ge=0, le=1)
+    max_size: int = Field(100, ge=1)
+
+
+class ValidationSpec(_Strict):
+    """How the portal reports rejected input, so it reaches the client as BAD_USER_INPUT."""
+
+    status: int = Field(422, ge=400, le=499)
+    message: str = "message"
+    field: str | None = "field"
+
+
+class ResponseSpec(_Strict):
+    """Where records are in the response.
+
+    With `items`, the response holds a list of objects matched back to keys by `key`.
+    With `group_as`, all objects of one key are collected into that list field (a key
+    with none gets an empty list). Without `items`, the whole response is one record.
+    """
+
+    items: str | None = None
+    key: str | None = None
+    group_as: str | None = None
+    record: dict[str, FieldSpec | str]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ResponseSpec:
+        if (self.items is None) != (self.key is None):
+            raise ValueError("`items` and `key` go together")
+        if self.group_as is not None and self.items is None:
+            raise ValueError("`group_as` needs `items` and `key`")
+        return self
+
+
+class CapabilitySpec(_Strict):
+    """How this portal serves one capability."""
+
+    request: RequestSpec
+    batch: BatchSpec | None = None
+    paging: PagingSpec | None = None
+    body: dict[str, FieldSpec | str] | None = None
+    response: ResponseSpec
+    not_found_status: int | None = 404
+    validation: ValidationSpec | None = None
+
+
+class RestConfig(_Strict):
+    """The `config:` section of a `kind: rest` connector."""
+
+    base_url: HttpUrl
+    health_path: str = "/health"
+    capabilities: dict[str, CapabilitySpec]
+
+    @model_validator(mode="after")
+    def _known(self) -> RestConfig:
+        for name, spec in self.capabilities.items():
+            if name not in CAPABILITIES:
+                raise ValueError(f"unknown capability {name!r}")
+            cap = CAPABILITIES[name]
+            if cap.paged and spec.paging is None:
+                raise ValueError(f"{name} is paged: give `paging`")
+            if cap.kind == "write" and spec.body is None:
+                raise ValueError(f"{name} is a write: give `body`")
+            if spec.batch is not None and "{keys}" not in str(spec.request.model_dump()):
+                raise ValueError(f"{name}: a batched request must use {{keys}}")
+        return self
+
+
+class RestConnector(Connector):
+    """A portal with a JSON REST API, described by `RestConfig` in the registry."""
+
+    kind: ClassVar[str] = "rest"
+    Config: ClassVar[type[BaseModel]] = RestConfig
+
+    def __init__(self, name: str, config: BaseModel, credentials: CredentialProvider) -> None:
+        super().__init__(name, config, credentials)
+        assert isinstance(config, RestConfig)
+        self._config = config
+        self._base = str(config.base_url).rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset(self._config.capabilities)
+
+    async def start(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
+                raise_for_status=False,
+            )
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _spec(self, capability: str) -> CapabilitySpec:
+        spec = self._config.capabilities.get(capability)
+        if spec is None:
+            raise CapabilityNotSupported(self.name, capability)
+        return spec
+
+    async def fetch(
+        self, capability: str, keys: Sequence[Key], principal: Principal | None
+    ) -> Sequence[Record | ConnectorError]:
+        spec = self._spec(capability)
+        record_type = CAPABILITIES[capability].record
+        if spec.batch is not None:
+            size = spec.batch.max_size
+            chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+            parts = await asyncio.gather(
+                *(self._fetch_batch(capability, spec, chunk, principal) for chunk in chunks)
+            )
+            by_key: dict[Key, Record | ConnectorError] = {}
+            for part in parts:
+                by_key.update(part)
+            return [by_key.get(key, RecordNotFound(self.name, str(key))) for key in keys]
+        return await asyncio.gather(
+            *(self._fetch_one(spec, record_type, key, principal) for key in keys)
+        )
+
+    async def _fetch_batch(
+        self,
+        capability: str,
+        spec: CapabilitySpec,
+        keys: list[Key],
+        principal: Principal | None,
+    ) -> dict[Key, Record | ConnectorError]:
+        assert spec.batch is not None
+        joined = spec.batch.separator.join(str(k) for k in keys)
+        status, data = await self._call(spec, {"keys": joined}, None, principal)
+        if status != 200:
+            raise self._status_error(status)
+        record_type = CAPABILITIES[capability].record
+        response = spec.response
+        assert response.items is not None and response.key is not None
+        items = lookup(data, response.items)
+        if not isinstance(items, list):
+            raise BadUpstreamData(self.name)
+        wanted = {str(k): k for k in keys}
+        grouped: dict[Key, list[dict[str, Any]]] = {}
+        results: dict[Key, Record | ConnectorError] = {}
+        try:
+            for item in items:
+                item_key = lookup(item, response.key)
+                if not isinstance(item_key, str | int) or str(item_key) not in wanted:
+                    continue
+                mapped = read_record(item, response.record)
+                key = wanted[str(item_key)]
+                if response.group_as is not None:
+                    grouped.setdefault(key, []).append(mapped)
+                else:
+                    results[key] = record_type.model_validate(mapped)
+            if response.group_as is not None:
+                for key in keys:
+                    results[key] = record_type.model_validate(
+                        {response.group_as: grouped.get(key, [])}
+                    )
+        except (MappingError, ValidationError, TypeError) as exc:
+            raise BadUpstreamData(self.name) from exc
+        return results
+
+    async def _fetch_one(
+        self,
+        spec: CapabilitySpec,
+        record_type: type[Record],
+        key: Key,
+        principal: Principal | None,
+    ) -> Record | ConnectorError:
+        variables, skip = self._variables(spec, key)
+        status, data = await self._call(spec, variables, None, principal)
+        if spec.not_found_status is not None and status == spec.not_found_status:
+            return RecordNotFound(self.name, str(key))
+        if status != 200:
+            raise self._status_error(status)
+        try:
+            mapped = read_record(data, spec.response.record)
+            if skip and spec.paging is not None:
+                listed = mapped.get(spec.paging.list_field)
+                if isinstance(listed, list):
+                    mapped[spec.paging.list_field] = listed[skip:]
+            return record_type.model_validate(mapped)
+        except (MappingError, ValidationError, TypeError) as exc:
+            raise BadUpstreamData(self.name) from exc
+
+    def _variables(self, spec: CapabilitySpec, key: Key) -> tuple[dict[str, str], int]:
+        if not isinstance(key, PageKey):
+            return {"id": str(key)}, 0
+        paging = spec.paging
+        assert paging is not None
+        if key.offset % key.limit == 0:
+            page, size, skip = key.offset // key.limit + paging.page_base, key.limit, 0
+        else:
+            page, size, skip = paging.page_base, key.offset + key.limit, key.offset
+        if size > paging.max_size:
+            raise UpstreamRejected(self.name, 400, f"{self.name} cannot page that far")
+        values = {"id": key.id, "page": str(page), "size": str(size)}
+        values |= {"offset": str(key.offset), "limit": str(key.limit)}
+        return values, skip
+
+    async def write(
+        self, capability: str, key: str, payload: Mapping[str, Any], principal: Principal | None
+    ) -> Record:
+        spec = self._spec(capability)
+        assert spec.body is not None
+        body = write_body(payload, spec.body)
+        status, data = await self._call(spec, {"id": key}, body, principal)
+        if spec.not_found_status is not None and status == spec.not_found_status:
+            raise RecordNotFound(self.name, key)
+        if spec.validation is not None and status == spec.validation.status:
+            raise self._validation_error(spec.validation, data)
+        if status not in (200, 201):
+            raise self._status_error(status)
+        try:
+            return CAPABILITIES[capability].record.model_validate(
+                read_record(data, spec.response.record)
+            )
+        except (MappingError, ValidationError, TypeError) as exc:
+            raise BadUpstreamData(self.name) from exc
+
+    def _validation_error(self, spec: ValidationSpec, data: Any) -> UpstreamValidationFailed:
+        # The portal's own validation message is passed on only when it is short, printable
+        # text: it is meant for the customer, and anything else may be an internal dump.
+        message = lookup(data, spec.message)
+        field = lookup(data, spec.field) if spec.field else None
+        if not (
+            isinstance(message, str) and message.isprintable() and len(message) <= _MAX_MESSAGE
+        ):
+            message = f"{self.name} did not accept the input"
+        if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
+            field = None
+        return UpstreamValidationFailed(self.name, message, field)
+
+    def _status_error(self, status: int) -> ConnectorError:
+        if status >= 500:
+            return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
+        return UpstreamRejected(self.name, status)
+
+    def _url(
+        self, spec: CapabilitySpec, variables: Mapping[str, str]
+    ) -> tuple[str, dict[str, str]]:
+        quoted = {k: quote(v, safe="") for k, v in variables.items()}
+        path = spec.request.path.format_map(quoted)
+        query = {name: value.format_map(variables) for name, value in spec.request.query.items()}
+        return f"{self._base}{path}", query
+
+    async def _call(
+        self,
+        spec: CapabilitySpec,
+        variables: Mapping[str, str],
+        body: Mapping[str, Any] | None,
+        principal: Principal | None,
+    ) -> tuple[int, Any]:
+        if self._session is None:
+            raise ConnectorUnavailable(self.name, f"{self.name} is not started")
+        auth = await self.credentials.for_call(self.name, principal)
+        url, query = self._url(spec, variables)
+        basic = aiohttp.BasicAuth(*auth.basic) if auth.basic else None
+        try:
+            async with self._session.request(
+                spec.request.method,
+                url,
+                params=query,
+                json=body,
+                headers=dict(auth.headers),
+                auth=basic,
+            ) as resp:
+                if resp.status >= 500 or resp.status in (401, 403):
+                    return resp.status, None
+                try:
+                    return resp.status, await resp.json(content_type=None)
+                except ValueError as exc:
+                    if resp.status == 200:
+                        raise BadUpstreamData(self.name) from exc
+                    return resp.status, None
+        except aiohttp.ServerTimeoutError as exc:
+            raise ConnectorTimeout(self.name) from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectorUnavailable(self.name) from exc
+
+    async def health(self) -> Health:
+        started = time.monotonic()
+        if self._session is None:
+            return Health("down", 0.0, "not started")
+        try:
+            async with asyncio.timeout(2.0):
+                async with self._session.get(f"{self._base}{self._config.health_path}") as resp:
+                    latency = (time.monotonic() - started) * 1000
+                    if resp.status == 200:
+                        return Health("up", latency)
+                    return Health("down", latency, f"HTTP {resp.status}")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            latency = (time.monotonic() - started) * 1000
+            return Health("down", latency, type(exc).__name__)

@@ -1,0 +1,24 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from gateway.loaders import LoaderSet
+from sso.principal import Principal
+
+__all__ = ["RequestContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Built once per GraphQL request by the HTTP endpoint; never shared between requests."""
+
+    principal: Principal | None
+    loaders: LoaderSet
+    deadline: float
+    request_id: str
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()

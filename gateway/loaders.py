@@ -1,0 +1,93 @@
+"""Per-request DataLoaders, one per capability, so batching never crosses requests or users.
+
+Resolvers call `loaders.load("orders_by_customer", key)` or ask for the viewer's key in
+the owner's system with `viewer_key(capability)`; they never learn which portal that is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from connectors.capabilities import CAPABILITIES, Key
+from connectors.records import LinkRecord, Record
+from gateway.sources import Result, Sources
+from sso.principal import Principal
+
+__all__ = ["LoaderSet"]
+
+
+class LoaderSet:
+    """Lazily builds one DataLoader per capability for one request and one principal."""
+
+    def __init__(self, sources: Sources, principal: Principal | None, deadline: float) -> None:
+        self._sources = sources
+        self._principal = principal
+        self._deadline = deadline
+        self._loaders: dict[str, DataLoader[Key, Record]] = {}
+
+    @property
+    def principal(self) -> Principal | None:
+        return self._principal
+
+    def _loader(self, capability: str) -> DataLoader[Key, Record]:
+        loader = self._loaders.get(capability)
+        if loader is None:
+            if CAPABILITIES[capability].kind == "write":
+                raise ValueError(f"{capability} is a write capability")
+
+            async def load_fn(keys: Sequence[Key], capability: str = capability) -> list[Result]:
+                return await self._sources.load(capability, keys, self._principal, self._deadline)
+
+            loader = DataLoader(load_fn=load_fn)
+            self._loaders[capability] = loader
+        return loader
+
+    async def load(self, capability: str, key: Key) -> Record:
+        """The record for `key`; raises the connector's error if it could not be loaded."""
+        return await self._loader(capability).load(key)
+
+    async def load_many(self, capability: str, keys: Sequence[Key]) -> list[Record]:
+        return list(await self._loader(capability).load_many(keys))
+
+    def prime(self, capability: str, key: Key, record: Record) -> None:
+        """Replace what this request has for `key` (after a write, so reads see the change)."""
+        loader = self._loader(capability)
+        loader.clear(key)
+        loader.prime(key, record)
+
+    async def viewer_key(self, capability: str) -> str | None:
+        """The viewer's id in the system that owns `capability`, or None if they have none.
+
+        Ids come from the token's identity links; a link configured as a lookup is loaded
+        through its own capability, once per request (the DataLoader remembers it).
+        """
+        principal = self._principal
+        if principal is None:
+            return None
+        owner = self._sources.registry.owner(capability)
+        if owner in principal.links:
+            return principal.links[owner]
+        link = self._sources.registry.links.get(owner)
+        if link is None or link.lookup is None or link.from_ is None:
+            return None
+        source_key = principal.links.get(link.from_)
+        if source_key is None:
+            return None
+        record = await self.load(link.lookup, source_key)
+        assert isinstance(record, LinkRecord)
+        return record.value
+
+    async def write(self, capability: str, key: str, payload: Mapping[str, Any]) -> Record:
+        """Apply a write through the owner and prime the reads it changes."""
+        record = await self._sources.write(
+            capability, key, payload, self._principal, self._deadline
+        )
+        for stale in CAPABILITIES[capability].invalidates:
+            if isinstance(record, CAPABILITIES[stale].record):
+                self.prime(stale, key, record)
+            else:
+                self._loader(stale).clear(key)
+        return record

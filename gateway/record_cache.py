@@ -1,0 +1,92 @@
+"""The shared record cache: aiocache (memory or Redis), scoped to the principal by default.
+
+Entries are stored as the record's JSON and validated back into the record type, so a
+cache never holds live objects and a Redis entry can never smuggle in another type.
+Keys carry a hash of the principal's scope: one customer's entry is unreachable for
+another, and no customer id is written into Redis in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from aiocache import Cache, SimpleMemoryCache
+from aiocache.serializers import StringSerializer
+from pydantic import ValidationError
+
+from config.registry import CachePolicy
+from connectors.capabilities import CAPABILITIES, Key
+from connectors.records import Record
+from sso.principal import Principal
+
+__all__ = ["RecordCache"]
+
+
+class RecordCache:
+    """Get and set records per (capability, scope, key) with the capability's policy."""
+
+    def __init__(self, backend: Any, policies: dict[str, CachePolicy], namespace: str) -> None:
+        self._backend = backend
+        self._policies = policies
+        self._namespace = namespace
+
+    @classmethod
+    def memory(cls, policies: dict[str, CachePolicy], namespace: str = "pg") -> RecordCache:
+        return cls(SimpleMemoryCache(serializer=StringSerializer()), policies, namespace)
+
+    @classmethod
+    def redis(
+        cls, url: str, policies: dict[str, CachePolicy], namespace: str = "pg"
+    ) -> RecordCache:
+        backend = Cache.from_url(url)
+        backend.serializer = StringSerializer()
+        return cls(backend, policies, namespace)
+
+    def enabled(self, capability: str) -> bool:
+        return capability in self._policies
+
+    def _key(self, capability: str, principal: Principal | None, key: Key) -> str:
+        policy = self._policies[capability]
+        if policy.scope == "public":
+            scope = "public"
+        elif principal is None:
+            raise ValueError("a principal-scoped cache entry needs a principal")
+        else:
+            scope = hashlib.sha256(principal.cache_scope.encode()).hexdigest()[:32]
+        raw_key = "/".join(str(part) for part in key) if isinstance(key, tuple) else key
+        digest = hashlib.sha256(raw_key.encode()).hexdigest()[:32]
+        return f"{self._namespace}:{capability}:{scope}:{digest}"
+
+    async def get_many(
+        self, capability: str, principal: Principal | None, keys: Sequence[Key]
+    ) -> list[Record | None]:
+        """Cached records in key order (None where missing or unreadable)."""
+        if not self.enabled(capability) or not keys:
+            return [None] * len(keys)
+        raw = await self._backend.multi_get([self._key(capability, principal, k) for k in keys])
+        record_type = CAPABILITIES[capability].record
+        out: list[Record | None] = []
+        for value in raw:
+            try:
+                out.append(record_type.model_validate_json(value) if value else None)
+            except ValidationError:
+                out.append(None)  # written by an older version: treat as a miss
+        return out
+
+    async def set_many(
+        self, capability: str, principal: Principal | None, pairs: Sequence[tuple[Key, Record]]
+    ) -> None:
+        if not self.enabled(capability) or not pairs:
+            return
+        ttl = self._policies[capability].ttl_s
+        items = [(self._key(capability, principal, k), r.model_dump_json()) for k, r in pairs]
+        await self._backend.multi_set(items, ttl=ttl)
+
+    async def delete(self, capability: str, principal: Principal | None, key: Key) -> None:
+        if self.enabled(capability):
+            await self._backend.delete(self._key(capability, principal, key))
+
+    async def aclose(self) -> None:
+        await self._backend.close()
