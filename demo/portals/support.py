@@ -1,0 +1,166 @@
+"""The support desk: tickets and cases over a SOAP-style XML API, keyed by party (P-12345).
+
+    POST /soap   SOAPAction: GetTickets | GetCases | OpenTicket   counted as soap.<action>
+
+Requests carry `X-Support-Key` and a plain `<Envelope><Body><Action>...</Action></Body>
+</Envelope>` (namespaces, if any, are ignored). Answers are the same plain envelope with
+`<ActionResponse>`, as `text/xml; charset=utf-8`. Every failure is a SOAP Fault:
+HTTP 401 for a bad key, otherwise HTTP 500 with faultcode `Client` (the request is wrong)
+or `Server` (the portal failed), as legacy SOAP stacks do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+import defusedxml.ElementTree as SafeET
+from aiohttp import web
+from defusedxml import DefusedXmlException
+
+from demo.data import Case, DemoDataset, Ticket
+from demo.portals.base import MAX_BATCH, DemoPortal, Knobs, format_instant, same_secret
+
+__all__ = ["SupportPortal"]
+
+_ACTIONS = ("GetTickets", "GetCases", "OpenTicket")
+_MAX_SUBJECT = 120
+_MAX_MESSAGE = 4000
+
+
+class SupportPortal(DemoPortal):
+    """Simulated support desk. Tickets opened here are kept in this instance."""
+
+    content_type = "text/xml"
+
+    def __init__(
+        self,
+        dataset: DemoDataset,
+        *,
+        api_key: str,
+        knobs: Knobs | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(dataset, knobs=knobs, seed=seed)
+        self._api_key = api_key
+        self._parties = {c.support_party for c in dataset.customers}
+        self._tickets = {party: list(tickets) for party, tickets in dataset.tickets.items()}
+        numbers = [int(t.ticket_id[2:]) for ts in dataset.tickets.values() for t in ts]
+        self._last_ticket = max(numbers, default=0)
+
+    def tickets(self, party_id: str) -> list[Ticket]:
+        """The party's tickets as the portal now holds them, newest first."""
+        return list(self._tickets.get(party_id, ()))
+
+    def _api_routes(self) -> Iterable[web.RouteDef]:
+        return [web.post("/soap", self._soap, name="soap")]
+
+    def route_name(self, request: web.Request) -> str:
+        name = super().route_name(request)
+        if name != "soap":
+            return name
+        action = _action(request)
+        return f"soap.{action}" if action in _ACTIONS else "soap.unknown"
+
+    def failure_response(self, status: int) -> web.Response:
+        return _fault("Server", "simulated failure", status=status)
+
+    async def _soap(self, request: web.Request) -> web.Response:
+        if not same_secret(request.headers.get("X-Support-Key"), self._api_key):
+            return _fault("Client", "invalid api key", status=401)
+        action = _action(request)
+        if action not in _ACTIONS:
+            return _fault("Client", f"SOAPAction must be one of {', '.join(_ACTIONS)}")
+        try:
+            envelope = SafeET.fromstring(await request.read(), forbid_dtd=True)
+        except (SafeET.ParseError, DefusedXmlException):
+            return _fault("Client", "malformed XML")
+        body = _child(envelope, "Body") if _local(envelope.tag) == "Envelope" else None
+        operation = _child(body, action) if body is not None else None
+        if operation is None:
+            return _fault("Client", f"expected Envelope/Body/{action}")
+        if action == "OpenTicket":
+            return self._open_ticket(operation)
+        parties = list(dict.fromkeys(_texts(operation, "PartyId")))
+        if not 1 <= len(parties) <= MAX_BATCH:
+            return _fault("Client", f"{action} needs 1 to {MAX_BATCH} PartyId elements")
+        response = Element(f"{action}Response")
+        for party in parties:
+            if action == "GetTickets":
+                response.extend(_ticket(t) for t in self._tickets.get(party, ()))
+            else:
+                response.extend(_case(c) for c in self.dataset.cases.get(party, ()))
+        return _envelope(response)
+
+    def _open_ticket(self, operation: Element) -> web.Response:
+        party = next(iter(_texts(operation, "PartyId")), "")
+        if party not in self._parties:
+            return _fault("Client", "unknown party")
+        subject = next(iter(_texts(operation, "Subject")), "")
+        if not 1 <= len(subject) <= _MAX_SUBJECT:
+            return _fault("Client", f"Subject must be 1-{_MAX_SUBJECT} characters")
+        message = next(iter(_texts(operation, "Message")), "")
+        if len(message) > _MAX_MESSAGE:
+            return _fault("Client", f"Message must be at most {_MAX_MESSAGE} characters")
+        self._last_ticket += 1
+        now = datetime.now(UTC).replace(microsecond=0)
+        ticket = Ticket(f"T-{self._last_ticket:06d}", party, subject, "OPEN", now, now)
+        self._tickets.setdefault(party, []).insert(0, ticket)
+        response = Element("OpenTicketResponse")
+        response.append(_ticket(ticket))
+        return _envelope(response)
+
+
+def _action(request: web.Request) -> str:
+    return request.headers.get("SOAPAction", "").strip().strip('"')
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(parent: Element, name: str) -> Element | None:
+    return next((c for c in parent if _local(c.tag) == name), None)
+
+
+def _texts(parent: Element, name: str) -> list[str]:
+    return [(c.text or "").strip() for c in parent if _local(c.tag) == name]
+
+
+def _envelope(payload: Element, *, status: int = 200) -> web.Response:
+    envelope = Element("Envelope")
+    SubElement(envelope, "Body").append(payload)
+    text = '<?xml version="1.0" encoding="utf-8"?>' + tostring(envelope, encoding="unicode")
+    return web.Response(text=text, status=status, content_type="text/xml", charset="utf-8")
+
+
+def _fault(code: str, message: str, *, status: int = 500) -> web.Response:
+    fault = Element("Fault")
+    SubElement(fault, "faultcode").text = code
+    SubElement(fault, "faultstring").text = message
+    return _envelope(fault, status=status)
+
+
+def _ticket(ticket: Ticket) -> Element:
+    element = Element("Ticket", id=ticket.ticket_id, partyId=ticket.party_id)
+    SubElement(element, "Subject").text = ticket.subject
+    SubElement(element, "Status").text = ticket.status
+    SubElement(element, "Opened").text = format_instant(ticket.opened)
+    SubElement(element, "LastUpdate").text = format_instant(ticket.last_update)
+    return element
+
+
+def _case(case: Case) -> Element:
+    element = Element("Case", id=case.case_id, partyId=case.party_id, type=case.kind)
+    SubElement(element, "Title").text = case.title
+    SubElement(element, "Status").text = case.status
+    steps = SubElement(element, "Steps")
+    for step in case.steps:
+        SubElement(steps, "Step", seq=str(step.seq), state=step.state).text = step.name
+    SubElement(element, "CurrentStep").text = str(case.current_step)
+    requirements = SubElement(element, "Requirements")
+    for requirement in case.requirements:
+        attributes = {"kind": requirement.kind, "due": requirement.due.isoformat()}
+        SubElement(requirements, "Requirement", attributes).text = requirement.description
+    return element
