@@ -1,0 +1,70 @@
+"""The Starlette application: routes, JSON error handlers and the lifespan that owns the runtime.
+
+Nothing imports this module except the CLI and tests; it holds no state of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import TypedDict
+
+from opentelemetry.trace import TracerProvider
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from config.settings import Settings
+from connectors.errors import ErrorCode
+from gateway.health import health_endpoint
+from gateway.http import graphql_endpoint, json_error
+from gateway.runtime import Runtime, open_runtime
+from gateway.telemetry import build_tracer_provider
+
+__all__ = ["AppState", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+class AppState(TypedDict):
+    runtime: Runtime
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
+    return json_error(exc.status_code, str(exc.detail), code, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return json_error(500, "Unexpected error.", ErrorCode.INTERNAL_SERVER_ERROR)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Starlette:
+    """Build the gateway app; the runtime opens when the server starts (lifespan)."""
+    provider = tracer_provider or build_tracer_provider()
+    env = dict(os.environ if environ is None else environ)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
+        async with open_runtime(settings, provider, env) as runtime:
+            yield {"runtime": runtime}
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/health", health_endpoint, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        lifespan=lifespan,
+    )

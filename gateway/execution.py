@@ -1,0 +1,112 @@
+"""The execution pipeline around strawberry: caches, limits, masking, tracing, error codes.
+
+document ─▶ ParserCache ─▶ MaxTokens ─▶ ValidationCache + depth/alias limits
+         ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources)
+         ─▶ MaskUnexpectedErrors ─▶ every error gets `extensions.code`
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from opentelemetry.trace import TracerProvider
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.tracing import OpenTelemetryExtension
+from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
+
+from config.settings import Settings
+from connectors.errors import ConnectorError, ErrorCode
+from gateway.errors import GatewayError, MaskUnexpectedErrors
+from schema.build import build_schema
+
+__all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
+
+logger = logging.getLogger(__name__)
+
+_TOO_COMPLEX_MARKERS = (
+    "exceeds maximum operation depth",
+    "aliases found. Allowed",
+    "Document contains more than",
+)
+
+
+class GatewaySchema(strawberry.Schema):
+    """Logs each error by code and connector, never by its text (which may carry tokens)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            path = ".".join(str(p) for p in error.path or ())
+            if isinstance(original, ConnectorError):
+                logger.warning(
+                    "connector error code=%s connector=%s path=%s",
+                    original.code,
+                    original.connector,
+                    path,
+                )
+            elif isinstance(original, GatewayError):
+                logger.info("request error code=%s path=%s", original.code, path)
+            elif original is not None:
+                logger.error("unexpected error in resolver path=%s", path, exc_info=original)
+
+
+def _no_arguments(_args: dict[str, Any], _info: Any) -> dict[str, Any]:
+    """Field arguments may hold personal data (profile changes): none go into spans."""
+    return {}
+
+
+def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) -> strawberry.Schema:
+    """The unified schema wrapped in the gateway's extensions.
+
+    Extensions are factories, one instance per operation, as strawberry recommends; the
+    parser and validation caches still share one LRU across requests.
+    """
+    return build_schema(
+        extensions=[
+            MaskUnexpectedErrors,
+            partial(ParserCache, maxsize=256),
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(ValidationCache, maxsize=256),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(
+                OpenTelemetryExtension, tracer_provider=tracer_provider, arg_filter=_no_arguments
+            ),
+        ],
+        schema_class=GatewaySchema,
+    )
+
+
+def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
+    """Give request errors (before execution) a code; True if the result is one.
+
+    graphql-core reports parse and validation failures, including those of the limit
+    extensions, without codes; clients need one to tell "fix your query" apart.
+    """
+    if not isinstance(result, PreExecutionError):
+        return False
+    for error in result.errors or []:
+        if error.extensions and "code" in error.extensions:
+            continue
+        message = error.message
+        if any(marker in message for marker in _TOO_COMPLEX_MARKERS):
+            code = ErrorCode.QUERY_TOO_COMPLEX
+        elif message.startswith("Syntax Error"):
+            code = ErrorCode.GRAPHQL_PARSE_FAILED
+        else:
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        error.extensions = {**(error.extensions or {}), "code": str(code)}
+    return True

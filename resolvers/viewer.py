@@ -1,0 +1,125 @@
+"""Reads for the signed-in customer: each asks the loaders for a capability, keyed by the
+viewer's id in whichever system owns it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from connectors.capabilities import PageKey
+from connectors.records import (
+    CaseListRecord,
+    CaseRecord,
+    InvoiceListRecord,
+    InvoiceRecord,
+    InvoiceStatus,
+    OrderItemRecord,
+    OrderItemsRecord,
+    OrderPageRecord,
+    ProfileRecord,
+    TicketListRecord,
+    TicketRecord,
+)
+from gateway.errors import BadUserInput, Unauthenticated
+from resolvers._types import Info
+from sso.principal import Principal
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "cases",
+    "decode_cursor",
+    "encode_cursor",
+    "invoices",
+    "order_items",
+    "orders_page",
+    "profile",
+    "require_principal",
+    "tickets",
+]
+
+MAX_PAGE_SIZE = 50
+
+
+def require_principal(info: Info) -> Principal:
+    principal = info.context.principal
+    if principal is None:
+        raise Unauthenticated("Sign in to see this.")
+    return principal
+
+
+async def _viewer_key(info: Info, capability: str) -> str | None:
+    require_principal(info)
+    return await info.context.loaders.viewer_key(capability)
+
+
+async def profile(info: Info) -> ProfileRecord | None:
+    key = await _viewer_key(info, "profile")
+    if key is None:
+        return None
+    record = await info.context.loaders.load("profile", key)
+    assert isinstance(record, ProfileRecord)
+    return record
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset a cursor stands for; BAD_USER_INPUT for anything we did not issue."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        offset = int(value)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise BadUserInput("`after` is not a valid cursor.", argument="after") from None
+    if prefix != "offset" or offset < 0:
+        raise BadUserInput("`after` is not a valid cursor.", argument="after")
+    return offset
+
+
+async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderPageRecord, int]:
+    """One window of the viewer's orders and the offset it starts at."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", argument="first")
+    offset = decode_cursor(after) + 1 if after is not None else 0
+    key = await _viewer_key(info, "orders_by_customer")
+    if key is None:
+        return OrderPageRecord(orders=(), total_count=0), offset
+    record = await info.context.loaders.load("orders_by_customer", PageKey(key, offset, first))
+    assert isinstance(record, OrderPageRecord)
+    return record, offset
+
+
+async def order_items(info: Info, order_id: str) -> tuple[OrderItemRecord, ...]:
+    record = await info.context.loaders.load("order_items", order_id)
+    assert isinstance(record, OrderItemsRecord)
+    return record.items
+
+
+async def invoices(info: Info, status: list[InvoiceStatus] | None = None) -> list[InvoiceRecord]:
+    key = await _viewer_key(info, "invoices")
+    if key is None:
+        return []
+    record = await info.context.loaders.load("invoices", key)
+    assert isinstance(record, InvoiceListRecord)
+    wanted = set(status) if status else None
+    return [i for i in record.invoices if wanted is None or i.status in wanted]
+
+
+async def tickets(info: Info) -> list[TicketRecord]:
+    key = await _viewer_key(info, "tickets")
+    if key is None:
+        return []
+    record = await info.context.loaders.load("tickets", key)
+    assert isinstance(record, TicketListRecord)
+    return list(record.tickets)
+
+
+async def cases(info: Info) -> list[CaseRecord]:
+    key = await _viewer_key(info, "cases")
+    if key is None:
+        return []
+    record = await info.context.loaders.load("cases", key)
+    assert isinstance(record, CaseListRecord)
+    return list(record.cases)

@@ -1,0 +1,108 @@
+"""Orders as the customer sees them: a cursor connection, each order with items and timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from connectors.records import OrderRecord
+from resolvers import viewer
+from resolvers._types import Info
+from schema.common import Money, Node
+from schema.ids import encode_global_id
+
+
+@strawberry.type
+class OrderItem:
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.type(description="One step in an order's life: placed, paid, shipped, ...")
+class OrderStatusChange:
+    status: str
+    at: datetime
+
+
+@strawberry.type
+class Order(Node):
+    record: strawberry.Private[OrderRecord]
+
+    @classmethod
+    def of(cls, record: OrderRecord) -> Order:
+        return cls(id=strawberry.ID(encode_global_id("Order", record.order_id)), record=record)
+
+    @strawberry.field(description="The order number printed on the confirmation.")
+    def number(self) -> str:
+        return self.record.order_id
+
+    @strawberry.field
+    def placed_at(self) -> datetime:
+        return self.record.placed_at
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.record.status
+
+    @strawberry.field
+    def total(self) -> Money:
+        return Money.of(self.record.total)
+
+    @strawberry.field
+    def timeline(self) -> list[OrderStatusChange]:
+        return [OrderStatusChange(status=c.status, at=c.at) for c in self.record.history]
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[OrderItem] | None:
+        return [
+            OrderItem(
+                sku=i.sku, title=i.title, quantity=i.quantity, unit_price=Money.of(i.unit_price)
+            )
+            for i in await viewer.order_items(info, self.record.order_id)
+        ]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type(description="A window of the customer's orders, newest first.")
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[Order]:
+        return [edge.node for edge in self.edges]
+
+
+async def resolve_orders(info: Info, first: int = 10, after: str | None = None) -> OrderConnection:
+    page, offset = await viewer.orders_page(info, first, after)
+    edges = [
+        OrderEdge(cursor=viewer.encode_cursor(offset + i), node=Order.of(record))
+        for i, record in enumerate(page.orders[:first])
+    ]
+    return OrderConnection(
+        edges=edges,
+        total_count=page.total_count,
+        page_info=PageInfo(
+            has_next_page=offset + len(edges) < page.total_count,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

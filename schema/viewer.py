@@ -1,0 +1,43 @@
+"""`viewer`: the signed-in customer, the root of everything they can see."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import viewer
+from resolvers._types import Info
+from schema.actions import ActionItem, resolve_action_items
+from schema.invoices import Invoice, InvoiceStatus
+from schema.orders import OrderConnection, resolve_orders
+from schema.profile import Profile
+from schema.support import Case, Ticket
+
+
+@strawberry.type(description="The signed-in customer.")
+class Viewer:
+    @strawberry.field(description="Master data; null if no system knows the customer.")
+    async def profile(self, info: Info) -> Profile | None:
+        record = await viewer.profile(info)
+        return Profile.of(record) if record else None
+
+    orders: OrderConnection | None = strawberry.field(resolver=resolve_orders)
+
+    @strawberry.field
+    async def invoices(
+        self, info: Info, status: list[InvoiceStatus] | None = None
+    ) -> list[Invoice] | None:
+        wanted = [s.record() for s in status] if status else None
+        return [Invoice.of(r) for r in await viewer.invoices(info, wanted)]
+
+    @strawberry.field
+    async def tickets(self, info: Info) -> list[Ticket] | None:
+        return [Ticket.of(r) for r in await viewer.tickets(info)]
+
+    @strawberry.field
+    async def cases(self, info: Info) -> list[Case] | None:
+        return [Case.of(r) for r in await viewer.cases(info)]
+
+    action_items: list[ActionItem | None] = strawberry.field(
+        resolver=resolve_action_items,
+        description="What the customer must do, soonest due first.",
+    )
