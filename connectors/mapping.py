@@ -3,6 +3,7 @@
 A field spec is one of:
     "a.b.c"                          the value at that dotted path (missing ▶ absent)
     {path: "a.b", map: {X: y}}       a value translated through a table (unknown ▶ error)
+    {path: "cents", scale: -2}       a number shifted by powers of ten (12990 ▶ 129.90)
     {each: "a.b", fields: {...}}     a list of objects, each mapped with `fields`
     {fields: {...}}                  a nested object, mapped from the same item
     {const: value}                   a fixed value
@@ -14,6 +15,7 @@ canonical payload back to the portal's JSON, target keys being dotted paths.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,6 +35,7 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     path: str | None = None
     map: dict[str, Any] | None = None
+    scale: int | None = None
     each: str | None = None
     fields: dict[str, FieldSpec | str] | None = None
     const: Any = Field(default=_MISSING)
@@ -51,8 +54,8 @@ class FieldSpec(BaseModel):
             )
         if self.each is not None and self.fields is None:
             raise ValueError("`each` needs `fields`")
-        if self.map is not None and self.path is None:
-            raise ValueError("`map` needs `path`")
+        if (self.map is not None or self.scale is not None) and self.path is None:
+            raise ValueError("`map` and `scale` need `path`")
         return self
 
 
@@ -88,6 +91,13 @@ def _value(data: Any, spec: FieldSpec | str) -> Any:
         if not isinstance(value, str | int | bool) or str(value) not in spec.map:
             raise MappingError(f"{spec.path} has a value outside the mapping table")
         return spec.map[str(value)]
+    if spec.scale is not None and value is not _MISSING:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise MappingError(f"{spec.path} is not a whole number")
+        try:
+            return Decimal(value).scaleb(spec.scale)
+        except InvalidOperation as exc:
+            raise MappingError(f"{spec.path} is not a number") from exc
     return value
 
 

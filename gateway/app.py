@@ -37,7 +37,8 @@ class AppState(TypedDict):
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
-    return json_error(exc.status_code, str(exc.detail), code, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return json_error(exc.status_code, str(exc.detail), code, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

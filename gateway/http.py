@@ -95,7 +95,7 @@ def _negotiate(accept: str | None) -> str | None:
         if media == GRAPHQL_RESPONSE:
             offered.append((quality, -index, GRAPHQL_RESPONSE))
         elif media in (JSON, "application/*", "*/*"):
-            offered.append((quality, -index, JSON if media == JSON else GRAPHQL_RESPONSE))
+            offered.append((quality, -index, JSON))
     return max(offered)[2] if offered else None
 
 

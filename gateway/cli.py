@@ -1,0 +1,150 @@
+"""The `portalgate` command: serve, demo, check.
+
+portalgate serve --config registry.yaml     run the gateway (settings from PORTALGATE_*)
+portalgate demo                             simulated portals + dev issuer + gateway
+portalgate check registry.yaml              validate a registry file and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import uvicorn
+from pydantic import ValidationError
+from starlette.applications import Starlette
+
+from config.errors import ConfigError
+from config.registry import load_registry
+from config.settings import Settings
+from connectors.kinds import discover_kinds
+from gateway.app import create_app
+from gateway.telemetry import build_tracer_provider
+from sso.upstream import UpstreamCredentials
+
+__all__ = ["main"]
+
+EXAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "registry.example.yaml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portalgate", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", type=Path, help="registry file (else PORTALGATE_REGISTRY_PATH)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    demo = commands.add_parser("demo", help="run the demo: portals, issuer and gateway, locally")
+    demo.add_argument("--port", type=int, default=8000, help="gateway port")
+    demo.add_argument("--config", type=Path, default=EXAMPLE_REGISTRY)
+
+    check = commands.add_parser("check", help="validate a registry file")
+    check.add_argument("config", type=Path)
+    check.add_argument(
+        "--secrets", action="store_true", help="also require every referenced secret to be set"
+    )
+    return parser
+
+
+def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
+    """Validate `path`; returns a one-line summary, raises ConfigError."""
+    registry = load_registry(path, environ, discover_kinds())
+    if secrets:
+        UpstreamCredentials(
+            {n: s.auth for n, s in registry.connectors.items()}, environ, source=path
+        )
+    return (
+        f"{path}: ok: {len(registry.connectors)} connectors, "
+        f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, printing a banner once the gateway has started listening."""
+
+    def __init__(self, config: uvicorn.Config, banner: str | None) -> None:
+        super().__init__(config)
+        self._banner = banner
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self._banner and self.started:
+            print(self._banner, flush=True)
+
+
+async def _serve(app: Starlette, host: str, port: int, banner: str | None = None) -> None:
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="info"), banner)
+    await server.serve()
+    if not server.started:
+        raise SystemExit(1)
+
+
+async def _demo(port: int, config: Path) -> None:
+    from demo.stack import open_demo_stack  # the gateway itself never imports demo/
+
+    async with open_demo_stack() as stack:
+        settings = Settings(
+            registry_path=config,
+            issuer=stack.issuer.url,
+            development=True,
+        )
+        environ = {**os.environ, **stack.env}
+        app = create_app(settings, tracer_provider=build_tracer_provider(), environ=environ)
+        first = stack.customers[0]
+        token = stack.issuer.issue_token(first.subject)
+        url = f"http://127.0.0.1:{port}/graphql"
+        banner = "\n".join(
+            [
+                "",
+                "portalgate demo is running.",
+                f"  GraphiQL:  {url}",
+                f"  Health:    http://127.0.0.1:{port}/health",
+                f"  Customer:  {first.subject} ({first.first_name} {first.last_name})",
+                f"  Token:     {token}",
+                '  In GraphiQL, add the header:  {"Authorization": "Bearer <token>"}',
+                "  Try:  { viewer { profile { displayName } actionItems { title dueOn } } }",
+                f"  Another customer's token (cust-001 .. cust-{len(stack.customers):03d}):",
+                f"    curl -s '{stack.issuer.url}/dev/token?customer=cust-002'",
+                "  Stop with Ctrl-C.",
+                "",
+            ]
+        )
+        await _serve(app, "127.0.0.1", port, banner)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "check":
+            print(check_registry(args.config, os.environ, secrets=args.secrets))
+            return 0
+        if args.command == "demo":
+            asyncio.run(_demo(args.port, args.config))
+            return 0
+        overrides = {"registry_path": args.config} if args.config else {}
+        settings = Settings(**overrides)
+        asyncio.run(_serve(create_app(settings), args.host, args.port))
+        return 0
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = "PORTALGATE_" + "__".join(str(p) for p in first["loc"]).upper()
+        print(f"configuration error: environment: {key}: {first['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
