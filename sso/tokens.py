@@ -46,6 +46,9 @@ class TokenPolicy:
     `algorithms` may only name asymmetric algorithms (`sso.algorithms.KEY_FAMILIES`):
     keys come from a public JWKS, so "none" and HS* are refused with ValueError here,
     at start-up. A list `audience` accepts a token naming any one of them.
+    `token_types`, when set, are the accepted header `typ` values (e.g. ``("at+jwt",)``
+    per RFC 9068), so that an ID token of the same issuer cannot pass as an access
+    token; empty accepts any, because identity providers differ.
     """
 
     issuer: str
@@ -54,6 +57,7 @@ class TokenPolicy:
     leeway_s: float = 30
     required_claims: tuple[str, ...] = ("exp", "iat", "sub", "iss", "aud")
     max_token_bytes: int = 8192
+    token_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.issuer:
@@ -66,8 +70,11 @@ class TokenPolicy:
             if not audience or not all(isinstance(a, str) and a for a in audience):
                 raise ValueError("TokenPolicy.audience must be a non-empty string or list of them")
             object.__setattr__(self, "audience", audience)
+        if isinstance(self.algorithms, str):
+            raise ValueError("TokenPolicy.algorithms must be a tuple of names, not one string")
         object.__setattr__(self, "algorithms", tuple(self.algorithms))
         object.__setattr__(self, "required_claims", tuple(self.required_claims))
+        object.__setattr__(self, "token_types", tuple(map(_media_type, self.token_types)))
         for alg in self.algorithms:
             _check_algorithm(alg)
         if not self.algorithms:
@@ -130,6 +137,11 @@ class TokenValidator:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self._policy.algorithms:
             raise InvalidToken("signature or algorithm not accepted")
+        if (
+            self._policy.token_types
+            and _media_type(header.get("typ")) not in self._policy.token_types
+        ):
+            raise InvalidToken("token is malformed")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("signing key not found")
@@ -167,6 +179,14 @@ class TokenValidator:
             return jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise InvalidToken("token is malformed") from None
+
+
+def _media_type(typ: object) -> str:
+    """`typ` compared as RFC 7515 §4.1.9 says: case-insensitive, "application/" optional."""
+    if not isinstance(typ, str):
+        return ""
+    typ = typ.strip().lower()
+    return typ.removeprefix("application/")
 
 
 def _is_numeric_date(value: object) -> bool:

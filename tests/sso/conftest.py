@@ -101,6 +101,7 @@ def make_token(idp: IdentityProvider, keys: Keys) -> MakeToken:
         kid: str | None = "rsa-1",
         alg: str = "RS256",
         drop: tuple[str, ...] = (),
+        headers: dict[str, Any] | None = None,
     ) -> str:
         now = int(time.time())
         payload: dict[str, Any] = {
@@ -113,7 +114,7 @@ def make_token(idp: IdentityProvider, keys: Keys) -> MakeToken:
         }
         for name in drop:
             payload.pop(name, None)
-        headers = {"kid": kid} if kid is not None else {}
+        headers = {**({"kid": kid} if kid is not None else {}), **(headers or {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the deliberately weak key warns
             return jwt.encode(payload, key or keys.rsa, algorithm=alg, headers=headers)

@@ -9,29 +9,31 @@ from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 AUDIENCE = "customer-api"
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PrivateKey = RSAPrivateKey | ec.EllipticCurvePrivateKey | Ed25519PrivateKey
 
 
 @dataclass(frozen=True)
 class Keys:
     """Signing keys made once per test session (RSA generation is slow)."""
 
-    rsa: rsa.RSAPrivateKey
-    rsa_next: rsa.RSAPrivateKey
-    rsa_weak: rsa.RSAPrivateKey
+    rsa: RSAPrivateKey
+    rsa_next: RSAPrivateKey
+    rsa_weak: RSAPrivateKey
     ec256: ec.EllipticCurvePrivateKey
-    ed25519: ed25519.Ed25519PrivateKey
+    ed25519: Ed25519PrivateKey
 
 
 def public_jwk(key: PrivateKey, kid: str | None, **members: Any) -> dict[str, Any]:
     """The public JWK of `key`, with `kid` and any extra members (alg, use, ...)."""
     jwk: dict[str, Any]
-    if isinstance(key, rsa.RSAPrivateKey):
+    if isinstance(key, RSAPrivateKey):
         jwk = dict(RSAAlgorithm.to_jwk(key.public_key(), as_dict=True))
     elif isinstance(key, ec.EllipticCurvePrivateKey):
         jwk = dict(ECAlgorithm.to_jwk(key.public_key(), as_dict=True))
@@ -142,4 +144,5 @@ class MakeToken(Protocol):
         kid: str | None = "rsa-1",
         alg: str = "RS256",
         drop: tuple[str, ...] = (),
+        headers: dict[str, Any] | None = None,
     ) -> str: ...
