@@ -8,9 +8,10 @@ batch endpoint.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 from demo.data import DemoDataset
 from demo.portals.base import DemoPortal, Knobs, same_secret
@@ -47,13 +48,12 @@ class BillingPortal(DemoPortal):
         return web.json_response({"fault": "simulated failure"}, status=status)
 
     def _authorised(self, request: web.Request) -> bool:
-        try:
-            auth = BasicAuth.decode(request.headers.get("Authorization", ""))
-        except ValueError:
+        credentials = _basic_credentials(request.headers.get("Authorization", ""))
+        if credentials is None:
             return False
         # Both comparisons always run, so timing does not reveal which part was wrong.
-        user_ok = same_secret(auth.login, self._username)
-        password_ok = same_secret(auth.password, self._password)
+        user_ok = same_secret(credentials[0], self._username)
+        password_ok = same_secret(credentials[1], self._password)
         return user_ok and password_ok
 
     async def _invoices(self, request: web.Request) -> web.Response:
@@ -85,3 +85,15 @@ class BillingPortal(DemoPortal):
             if state is None or i.state == state
         ]
         return web.json_response({"account": account, "invoices": rendered})
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are both ValueErrors
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
