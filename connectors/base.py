@@ -31,10 +31,9 @@ __all__ = ["Connector", "CredentialProvider", "Health", "UpstreamAuth"]
 
 @dataclass(frozen=True, slots=True)
 class UpstreamAuth:
-    """What to add to one upstream request: headers and/or aiohttp basic auth."""
+    """What to add to one upstream request: its authentication headers."""
 
     headers: Mapping[str, str]
-    basic: tuple[str, str] | None = None
 
 
 class CredentialProvider(Protocol):

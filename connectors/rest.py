@@ -325,7 +325,6 @@ class RestConnector(Connector):
             raise ConnectorUnavailable(self.name, f"{self.name} is not started")
         auth = await self.credentials.for_call(self.name, principal)
         url, query = self._url(spec, variables)
-        basic = aiohttp.BasicAuth(*auth.basic) if auth.basic else None
         try:
             async with self._session.request(
                 spec.request.method,
@@ -333,7 +332,6 @@ class RestConnector(Connector):
                 params=query,
                 json=body,
                 headers=dict(auth.headers),
-                auth=basic,
             ) as resp:
                 if resp.status >= 500 or resp.status in (401, 403):
                     return resp.status, None

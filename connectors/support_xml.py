@@ -221,11 +221,10 @@ class SupportXmlConnector(Connector):
             raise RuntimeError(f"connector {self.name!r} is not started; call start() first")
         auth = await self.credentials.for_call(self.name, principal)
         headers = {**auth.headers, "Content-Type": _CONTENT_TYPE, "SOAPAction": action}
-        basic = aiohttp.BasicAuth(*auth.basic) if auth.basic else None
         try:
             # No redirects: following one would send the credential headers to another URL.
             async with session.post(
-                self._soap_url, data=body, headers=headers, auth=basic, allow_redirects=False
+                self._soap_url, data=body, headers=headers, allow_redirects=False
             ) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as exc:  # aiohttp.ServerTimeoutError too, so it goes first

@@ -1,4 +1,4 @@
-"""Bearer authentication: `Authorization: Bearer <jwt>` ─▶ verified claims ─▶ Principal.
+"""Bearer authentication for the gateway: sso's Authenticator plus the registry's links.
 
 The token's identity links are renamed to the registry's link names here, once, so
 everything after this sees `principal.links[<connector>]`.
@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from config.registry import LinkSpec
-from sso.claims import build_principal
-from sso.errors import InvalidToken
 from sso.principal import Principal
-from sso.tokens import TokenValidator
+from sso.tokens import Authenticator
 
 __all__ = ["BearerAuthenticator"]
 
@@ -22,22 +20,12 @@ __all__ = ["BearerAuthenticator"]
 class BearerAuthenticator:
     """Turns an Authorization header into a Principal, or raises InvalidToken."""
 
-    def __init__(self, validator: TokenValidator, links: Mapping[str, LinkSpec]) -> None:
-        self._validator = validator
+    def __init__(self, authenticator: Authenticator, links: Mapping[str, LinkSpec]) -> None:
+        self._authenticator = authenticator
         self._links = links
 
     async def authenticate(self, authorization: str | None) -> Principal:
-        if not authorization:
-            raise InvalidToken("token is missing")
-        scheme, _, token = authorization.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or " " in token:
-            raise InvalidToken("token is malformed")
-        claims = await self._validator.validate(token)
-        principal = build_principal(claims, token)
-        return self._rename_links(principal)
-
-    def _rename_links(self, principal: Principal) -> Principal:
+        principal = await self._authenticator.authenticate(authorization)
         token_links = principal.links
         links = {
             name: token_links[spec.claim]

@@ -188,6 +188,15 @@ async def graphql_endpoint(request: Request) -> Response:
             )
         except InvalidToken as exc:
             span.set_attribute("portalgate.auth.failure", exc.reason)
+            if exc.reason == "identity provider unavailable":
+                # Not the client's fault: its token may be fine once keys can be fetched.
+                return json_error(
+                    503,
+                    "Sign-in is unavailable right now; try again shortly.",
+                    ErrorCode.UPSTREAM_UNAVAILABLE,
+                    headers={**headers, "Retry-After": "5"},
+                    media_type=media_type,
+                )
             headers["WWW-Authenticate"] = exc.www_authenticate()
             message = "Sign in first." if exc.is_missing else f"Invalid token: {exc.reason}."
             return json_error(

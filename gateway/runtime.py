@@ -32,7 +32,7 @@ from gateway.sources import Sources
 from sso.discovery import discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
-from sso.tokens import TokenPolicy, TokenValidator
+from sso.tokens import Authenticator, TokenPolicy, TokenValidator
 from sso.upstream import UpstreamCredentials
 
 __all__ = ["Runtime", "open_runtime"]
@@ -90,7 +90,7 @@ async def _open_authenticator(
     except (IdentityProviderError, ValueError) as exc:
         raise ConfigError("environment", "PORTALGATE_ISSUER", str(exc)) from None
     jwks = JwksCache(metadata.jwks_uri, session, min_refresh_interval_s=settings.jwks_min_refresh_s)
-    return BearerAuthenticator(TokenValidator(policy, jwks), registry.links)
+    return BearerAuthenticator(Authenticator(TokenValidator(policy, jwks)), registry.links)
 
 
 @contextlib.asynccontextmanager

@@ -7,6 +7,7 @@ secret fails the start, and hands each connector call an `UpstreamAuth`.
 
 from __future__ import annotations
 
+from base64 import b64encode
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -130,7 +131,9 @@ class UpstreamCredentials:
                 return UpstreamAuth(headers={scheme.header: need(scheme.secret, "secret")})
             case BasicAuth():
                 user = need(scheme.username, "username")
-                return UpstreamAuth(headers={}, basic=(user, need(scheme.password, "password")))
+                # RFC 7617: base64 of "user:password" in UTF-8.
+                pair = f"{user}:{need(scheme.password, 'password')}".encode()
+                return UpstreamAuth(headers={"Authorization": f"Basic {b64encode(pair).decode()}"})
             case StaticBearerAuth():
                 return UpstreamAuth(
                     headers={"Authorization": f"Bearer {need(scheme.token, 'token')}"}

@@ -1,0 +1,109 @@
+"""Fixtures for flows over real local servers: the demo portals, the dev issuer, the gateway."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from opentelemetry.sdk.trace import TracerProvider
+from starlette.types import Receive, Scope, Send
+
+from config.settings import Settings
+from demo.stack import DemoStack, open_demo_stack
+from gateway.app import create_app
+
+EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[DemoStack]:
+    async with open_demo_stack() as running:
+        yield running
+
+
+class Gateway:
+    """A gateway app driven in-process through httpx, with its lifespan running."""
+
+    def __init__(self, client: httpx.AsyncClient, stack: DemoStack, state: Mapping[str, Any]):
+        self.client = client
+        self.stack = stack
+        self.runtime = state["runtime"]
+
+    def token(self, subject: str = "cust-001", **claims: Any) -> str:
+        return self.stack.issuer.issue_token(subject, **claims)
+
+    def auth(self, subject: str = "cust-001", **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(subject, **claims)}"}
+
+    async def query(
+        self,
+        query: str,
+        subject: str = "cust-001",
+        variables: dict[str, Any] | None = None,
+        **claims: Any,
+    ) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={**self.auth(subject, **claims), "Accept": "application/graphql-response+json"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def reset_counts(self) -> None:
+        for portal in (self.stack.crm, self.stack.orders, self.stack.billing, self.stack.support):
+            portal.reset_counts()
+
+    def counts(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for portal in (self.stack.crm, self.stack.orders, self.stack.billing, self.stack.support):
+            merged.update(portal.requests)
+        return merged
+
+
+@contextlib.asynccontextmanager
+async def open_gateway(
+    stack: DemoStack,
+    tracer_provider: TracerProvider,
+    *,
+    registry_path: Path = EXAMPLE_REGISTRY,
+    **settings: Any,
+) -> AsyncIterator[Gateway]:
+    config = Settings(registry_path=registry_path, issuer=stack.issuer.url, **settings)
+    app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
+    # httpx's ASGITransport does not run the lifespan; do what the server does instead.
+    async with app.router.lifespan_context(app) as state:
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["state"] = dict(state or {})
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield Gateway(client, stack, state or {})
+
+
+@pytest.fixture
+async def gateway(stack: DemoStack, tracer_provider: TracerProvider) -> AsyncIterator[Gateway]:
+    async with open_gateway(stack, tracer_provider) as running:
+        yield running
+
+
+@pytest.fixture
+def registry_variant(tmp_path: Path) -> Callable[[Callable[[dict[str, Any]], None]], Path]:
+    """Write a copy of the example registry changed by `edit` and return its path."""
+
+    def make(edit: Callable[[dict[str, Any]], None]) -> Path:
+        data = yaml.safe_load(EXAMPLE_REGISTRY.read_text())
+        edit(data)
+        path = tmp_path / "registry.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    return make
