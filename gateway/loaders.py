@@ -54,9 +54,14 @@ class LoaderSet:
 
     def prime(self, capability: str, key: Key, record: Record) -> None:
         """Replace what this request has for `key` (after a write, so reads see the change)."""
+        self._loader(capability).prime(key, record, force=True)
+
+    def forget(self, capability: str, key: Key) -> None:
+        """Drop what this request loaded for `key`, so the next load asks the owner again."""
         loader = self._loader(capability)
-        loader.clear(key)
-        loader.prime(key, record)
+        # DataLoader.clear raises KeyError for a key it never loaded.
+        if loader.cache_map.get(key) is not None:
+            loader.clear(key)
 
     async def viewer_key(self, capability: str) -> str | None:
         """The viewer's id in the system that owns `capability`, or None if they have none.
@@ -89,5 +94,5 @@ class LoaderSet:
             if isinstance(record, CAPABILITIES[stale].record):
                 self.prime(stale, key, record)
             else:
-                self._loader(stale).clear(key)
+                self.forget(stale, key)
         return record
