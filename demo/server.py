@@ -13,6 +13,7 @@ match no route ("unmatched").
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections import Counter
 from collections.abc import Iterable
 from types import TracebackType
@@ -119,6 +120,7 @@ class DemoServer(abc.ABC):
             site, self._site = self._site, None
             await site.stop()
         self._drop_connections(self._runner)
+        await self._settle(self._runner)
 
     async def accept_connections(self) -> None:
         """Listen again on the port used before `refuse_connections()`."""
@@ -132,6 +134,18 @@ class DemoServer(abc.ABC):
         if runner.server is not None:
             for connection in runner.server.connections:
                 connection.force_close()
+
+    @staticmethod
+    async def _settle(runner: web.AppRunner) -> None:
+        # Closed transports shut their sockets on a later loop turn. Yield until the
+        # server has let go of every connection and once more for the peer to read the
+        # EOF, so a client in this process sees a dropped keep-alive connection as gone
+        # instead of sending its next request into it. Bounded: never waits on a clock.
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if runner.server is None or not runner.server.connections:
+                break
+        await asyncio.sleep(0)
 
     async def aclose(self) -> None:
         """Stop the server and drop its connections. Safe to call twice or before start."""
