@@ -26,12 +26,13 @@ from tests.demo.harness import (
 )
 
 
-@pytest.fixture
+# The dataset is immutable (portals copy what they change), so one per session is safe.
+@pytest.fixture(scope="session")
 def customers() -> list[DemoCustomer]:
     return demo_customers()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def dataset(customers: list[DemoCustomer]) -> DemoDataset:
     return build_dataset(customers, TODAY)
 
