@@ -1,0 +1,1 @@
+"""The four simulated legacy portals, one module each, on the shared `base.DemoPortal`."""
