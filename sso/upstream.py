@@ -7,7 +7,6 @@ secret fails the start, and hands each connector call an `UpstreamAuth`.
 
 from __future__ import annotations
 
-from base64 import b64encode
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.errors import ConfigError
 from connectors.base import UpstreamAuth
+from sso.basic_auth import basic_authorization
 from sso.principal import Principal
 
 __all__ = [
@@ -131,9 +131,8 @@ class UpstreamCredentials:
                 return UpstreamAuth(headers={scheme.header: need(scheme.secret, "secret")})
             case BasicAuth():
                 user = need(scheme.username, "username")
-                # RFC 7617: base64 of "user:password" in UTF-8.
-                pair = f"{user}:{need(scheme.password, 'password')}".encode()
-                return UpstreamAuth(headers={"Authorization": f"Basic {b64encode(pair).decode()}"})
+                password = need(scheme.password, "password")
+                return UpstreamAuth(headers={"Authorization": basic_authorization(user, password)})
             case StaticBearerAuth():
                 return UpstreamAuth(
                     headers={"Authorization": f"Bearer {need(scheme.token, 'token')}"}

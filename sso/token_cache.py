@@ -1,0 +1,72 @@
+"""Upstream access tokens kept until shortly before they expire; one request per miss.
+
+Concurrent callers that miss the same key share the one in-flight token request, so a
+burst of requests never becomes a burst at the identity provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from sso.token_endpoint import TokenGrant
+
+__all__ = ["TokenCache"]
+
+
+class TokenCache:
+    """Maps a key (connector, and the user's token where it matters) to a live token."""
+
+    def __init__(
+        self,
+        *,
+        margin_s: float = 30.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._margin_s = margin_s
+        self._max_entries = max_entries
+        self._clock = clock
+        # key ▶ (grant, when to renew it)
+        self._tokens: OrderedDict[str, tuple[TokenGrant, float]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[TokenGrant]] = {}
+        self.requests = 0
+
+    async def get(self, key: str, fetch: Callable[[], Awaitable[TokenGrant]]) -> str:
+        """A token for `key`, from the cache or from one call of `fetch`."""
+        cached = self._tokens.get(key)
+        if cached is not None and self._clock() < cached[1]:
+            self._tokens.move_to_end(key)
+            return cached[0].access_token
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            self._pending[key] = pending
+            try:
+                self.requests += 1
+                grant = await fetch()
+            except BaseException as exc:
+                pending.set_exception(exc)
+                pending.exception()  # retrieved here; each waiter re-raises it
+                raise
+            else:
+                pending.set_result(grant)
+                self._store(key, grant)
+            finally:
+                del self._pending[key]
+            return grant.access_token
+        return (await asyncio.shield(pending)).access_token
+
+    def _store(self, key: str, grant: TokenGrant) -> None:
+        # Renew a margin before expiry, but never earlier than half the token's life, or
+        # a short-lived token would be renewed on every call.
+        life = grant.expires_at - self._clock()
+        self._tokens[key] = (grant, grant.expires_at - min(self._margin_s, life / 2))
+        self._tokens.move_to_end(key)
+        while len(self._tokens) > self._max_entries:
+            self._tokens.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self._tokens.pop(key, None)
