@@ -42,8 +42,10 @@ class FieldSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> FieldSpec:
+        # `fields` belongs to `each`, so it only counts as a form of its own without it;
+        # `path` beside `each` would be silently ignored, so it counts.
         forms = [
-            self.path is not None and self.each is None,
+            self.path is not None,
             self.each is not None,
             self.fields is not None and self.each is None,
             self.const is not _MISSING,
@@ -95,9 +97,13 @@ def _value(data: Any, spec: FieldSpec | str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise MappingError(f"{spec.path} is not a whole number")
         try:
-            return Decimal(value).scaleb(spec.scale)
+            number = Decimal(value)
         except InvalidOperation as exc:
             raise MappingError(f"{spec.path} is not a number") from exc
+        # Text must hold a whole number too: "12.5" cents or "NaN" is a portal bug, not money.
+        if not number.is_finite() or number != number.to_integral_value():
+            raise MappingError(f"{spec.path} is not a whole number")
+        return number.scaleb(spec.scale)
     return value
 
 

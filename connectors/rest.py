@@ -302,9 +302,10 @@ class RestConnector(Connector):
         return UpstreamValidationFailed(self.name, message, field)
 
     def _status_error(self, status: int) -> ConnectorError:
-        if status >= 500:
-            return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
-        return UpstreamRejected(self.name, status)
+        if 400 <= status < 500:
+            return UpstreamRejected(self.name, status)
+        # 5xx, and a redirect, which is not followed (see `_call`).
+        return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
 
     def _url(
         self, spec: CapabilitySpec, variables: Mapping[str, str]
@@ -326,12 +327,15 @@ class RestConnector(Connector):
         auth = await self.credentials.for_call(self.name, principal)
         url, query = self._url(spec, variables)
         try:
+            # No redirects: aiohttp would resend custom credential headers (X-Api-Key) to
+            # wherever the portal points, even another host.
             async with self._session.request(
                 spec.request.method,
                 url,
                 params=query,
                 json=body,
                 headers=dict(auth.headers),
+                allow_redirects=False,
             ) as resp:
                 if resp.status >= 500 or resp.status in (401, 403):
                     return resp.status, None
