@@ -40,3 +40,21 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=10)
     max_body_bytes: int = Field(default=256_000, ge=1024)
+
+    # The gateway's own OAuth client at the issuer: browser login (code flow) and the
+    # client_credentials / token_exchange upstream schemes.
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    public_url: str = Field(
+        default="",
+        description="the gateway's base URL as browsers see it; enables /auth/* when set",
+    )
+    ui_origins: tuple[str, ...] = Field(
+        default=(), description="UI origins allowed to call with credentials (CORS)"
+    )
+    post_logout_url: str | None = None
+    session_backend: Literal["memory", "redis"] = "memory"
+    session_ttl_s: float = Field(default=8 * 3600, gt=60, le=7 * 86400)
+    cookie_name: str = "portalgate_session"
+    cookie_secure: bool = True
+    cookie_samesite: Literal["lax", "strict"] = "lax"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, Self
 
@@ -31,9 +31,9 @@ __all__ = ["Connector", "CredentialProvider", "Health", "UpstreamAuth"]
 
 @dataclass(frozen=True, slots=True)
 class UpstreamAuth:
-    """What to add to one upstream request: its authentication headers."""
+    """What to add to one upstream request: its authentication headers (never in a repr)."""
 
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)
 
 
 class CredentialProvider(Protocol):

@@ -185,9 +185,17 @@ class RestConnector(Connector):
             for part in parts:
                 by_key.update(part)
             return [by_key.get(key, RecordNotFound(self.name, str(key))) for key in keys]
-        return await asyncio.gather(
-            *(self._fetch_one(spec, record_type, key, principal) for key in keys)
-        )
+        calls = [
+            asyncio.ensure_future(self._fetch_one(spec, record_type, key, principal))
+            for key in keys
+        ]
+        try:
+            return await asyncio.gather(*calls)
+        except BaseException:
+            # One key failed the batch: the other requests are no longer wanted.
+            for call in calls:
+                call.cancel()
+            raise
 
     async def _fetch_batch(
         self,

@@ -45,13 +45,17 @@ class SecretRef(BaseModel):
     def where(self) -> str:
         return f"env {self.env}" if self.env else f"file {self.file}"
 
-    def resolve(self, environ: Mapping[str, str]) -> str | None:
+    def resolve(self, environ: Mapping[str, str], base: Path | None = None) -> str | None:
+        """The secret's value; a relative `file` is read from `base` (the registry's folder)."""
         if self.env is not None:
             value = environ.get(self.env)
         else:
             assert self.file is not None
+            path = (
+                base / self.file if base is not None and not self.file.is_absolute() else self.file
+            )
             try:
-                value = self.file.read_text(encoding="utf-8").strip()
+                value = path.read_text(encoding="utf-8").strip()
             except OSError:
                 return None
         return value or None
@@ -119,7 +123,7 @@ class UpstreamCredentials:
         source: Path | str | None,
     ) -> UpstreamAuth:
         def need(ref: SecretRef, key: str) -> str:
-            value = ref.resolve(environ)
+            value = ref.resolve(environ, Path(source).parent if source is not None else None)
             if value is None:
                 raise ConfigError(
                     source, f"connectors.{connector}.auth.{key}", f"secret not set ({ref.where()})"
