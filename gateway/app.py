@@ -14,12 +14,15 @@ from typing import TypedDict
 from opentelemetry.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from config.settings import Settings
 from connectors.errors import ErrorCode
+from gateway import browser
 from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint, json_error
 from gateway.runtime import Runtime, open_runtime
@@ -46,6 +49,23 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return json_error(500, "Unexpected error.", ErrorCode.INTERNAL_SERVER_ERROR)
 
 
+def _middleware(settings: Settings) -> list[Middleware]:
+    """CORS only for the UI origins named in the settings, with credentials."""
+    if not settings.ui_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.ui_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "traceparent"],
+            expose_headers=["X-Request-Id", "X-Trace-Id"],
+            max_age=600,
+        )
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -65,7 +85,12 @@ def create_app(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/health", health_endpoint, methods=["GET"]),
+            Route("/auth/login", browser.login, methods=["GET"]),
+            Route("/auth/callback", browser.callback, methods=["GET"]),
+            Route("/auth/session", browser.session_info, methods=["GET"]),
+            Route("/auth/logout", browser.logout, methods=["POST"]),
         ],
+        middleware=_middleware(settings),
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         lifespan=lifespan,
     )

@@ -28,6 +28,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from connectors.errors import ErrorCode
+from gateway.auth import csrf_failure
 from gateway.context import RequestContext
 from gateway.execution import classify_request_errors
 from gateway.loaders import LoaderSet
@@ -183,9 +184,7 @@ async def graphql_endpoint(request: Request) -> Response:
         request_id = uuid.uuid4().hex
         headers = {"X-Request-Id": request_id, "X-Trace-Id": trace_id}
         try:
-            principal = await runtime.authenticator.authenticate(
-                request.headers.get("authorization")
-            )
+            authentication = await runtime.authenticator.authenticate(request)
         except InvalidToken as exc:
             span.set_attribute("portalgate.auth.failure", exc.reason)
             if exc.reason == "identity provider unavailable":
@@ -202,6 +201,17 @@ async def graphql_endpoint(request: Request) -> Response:
             return json_error(
                 401, message, ErrorCode.UNAUTHENTICATED, headers=headers, media_type=media_type
             )
+        principal = authentication.principal
+        if authentication.session is not None and request.method == "POST":
+            refused = csrf_failure(request, authentication.session, runtime.allowed_origins())
+            if refused is not None:
+                return json_error(
+                    403,
+                    f"Refused: {refused}.",
+                    ErrorCode.FORBIDDEN,
+                    headers=headers,
+                    media_type=media_type,
+                )
         deadline = runtime.deadline()
         context = RequestContext(
             principal=principal,

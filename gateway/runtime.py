@@ -2,10 +2,11 @@
 
 open_runtime(settings, tracer_provider, environ)
   1. load and validate the registry (ConfigError names file and key)
-  2. build the connectors from their kinds (entry points) with sso/ credentials
-  3. start them concurrently, bounded by a start timeout
-  4. push every close onto one AsyncExitStack
-  5. build sources, the record cache and bearer authentication
+  2. discover the identity provider; its token endpoint serves our OAuth client
+  3. build the connectors from their kinds (entry points) with sso/ credentials
+  4. start them concurrently, bounded by a start timeout; every close goes on one
+     AsyncExitStack
+  5. build sources, the record cache, authentication and browser login
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import aiohttp
 import strawberry
@@ -25,19 +27,23 @@ from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
 from connectors.kinds import discover_kinds
-from gateway.auth import BearerAuthenticator
+from gateway.auth import BearerAuthenticator, RequestAuthenticator
 from gateway.execution import build_gateway_schema
 from gateway.record_cache import RecordCache
 from gateway.sources import Sources
-from sso.discovery import discover
+from sso.browser_login import BrowserLogin
+from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
+from sso.sessions import MemorySessionStore, RedisSessionStore, SessionStore
+from sso.token_endpoint import TokenEndpointClient
 from sso.tokens import Authenticator, TokenPolicy, TokenValidator
 from sso.upstream import UpstreamCredentials
 
 __all__ = ["Runtime", "open_runtime"]
 
 _START_TIMEOUT_S = 10.0
+_ENV = "environment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +53,23 @@ class Runtime:
     settings: Settings
     registry: Registry
     connectors: Mapping[str, Connector]
+    credentials: UpstreamCredentials
     sources: Sources
-    authenticator: BearerAuthenticator
+    authenticator: RequestAuthenticator
+    browser_login: BrowserLogin | None
     schema: strawberry.Schema
     tracer_provider: TracerProvider
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.request_timeout_s
+
+    def allowed_origins(self) -> frozenset[str]:
+        """Origins whose cookie-authenticated requests we accept: ours and the UIs'."""
+        own = urlsplit(self.settings.public_url)
+        origins = set(self.settings.ui_origins)
+        if own.scheme and own.netloc:
+            origins.add(f"{own.scheme}://{own.netloc}")
+        return frozenset(origins)
 
 
 def _build_connectors(registry: Registry, credentials: UpstreamCredentials) -> dict[str, Connector]:
@@ -74,23 +90,68 @@ def _build_connectors(registry: Registry, credentials: UpstreamCredentials) -> d
     return connectors
 
 
-async def _open_authenticator(
-    settings: Settings, registry: Registry, session: aiohttp.ClientSession
-) -> BearerAuthenticator:
+async def _discover(settings: Settings, session: aiohttp.ClientSession) -> OidcMetadata:
     if not settings.issuer:
-        raise ConfigError("environment", "PORTALGATE_ISSUER", "the OIDC issuer URL is required")
+        raise ConfigError(_ENV, "PORTALGATE_ISSUER", "the OIDC issuer URL is required")
     try:
-        metadata = await discover(settings.issuer, session)
-        policy = TokenPolicy(
+        return await discover(settings.issuer, session)
+    except (IdentityProviderError, ValueError) as exc:
+        raise ConfigError(_ENV, "PORTALGATE_ISSUER", str(exc)) from None
+
+
+def _policy(settings: Settings, audience: str) -> TokenPolicy:
+    try:
+        return TokenPolicy(
             issuer=settings.issuer,
-            audience=settings.audience,
+            audience=audience,
             algorithms=settings.algorithms,
             leeway_s=settings.leeway_s,
         )
-    except (IdentityProviderError, ValueError) as exc:
-        raise ConfigError("environment", "PORTALGATE_ISSUER", str(exc)) from None
-    jwks = JwksCache(metadata.jwks_uri, session, min_refresh_interval_s=settings.jwks_min_refresh_s)
-    return BearerAuthenticator(Authenticator(TokenValidator(policy, jwks)), registry.links)
+    except ValueError as exc:
+        raise ConfigError(_ENV, "PORTALGATE_ALGORITHMS", str(exc)) from None
+
+
+def _token_client(
+    settings: Settings, metadata: OidcMetadata, session: aiohttp.ClientSession
+) -> TokenEndpointClient | None:
+    if not settings.client_id or settings.client_secret is None:
+        return None
+    return TokenEndpointClient(
+        metadata.token_endpoint, settings.client_id, settings.client_secret, session
+    )
+
+
+def _session_store(settings: Settings) -> SessionStore:
+    if settings.session_backend == "redis":
+        return RedisSessionStore.from_url(settings.redis_url.get_secret_value())
+    return MemorySessionStore()
+
+
+def _browser_login(
+    settings: Settings,
+    metadata: OidcMetadata,
+    client: TokenEndpointClient | None,
+    jwks: JwksCache,
+    store: SessionStore,
+) -> BrowserLogin | None:
+    if not settings.public_url:
+        return None
+    if client is None:
+        raise ConfigError(
+            _ENV,
+            "PORTALGATE_CLIENT_ID",
+            "browser sign-in (PORTALGATE_PUBLIC_URL) needs PORTALGATE_CLIENT_ID and "
+            "PORTALGATE_CLIENT_SECRET",
+        )
+    id_tokens = TokenValidator(_policy(settings, settings.client_id), jwks)
+    return BrowserLogin(
+        metadata,
+        client,
+        id_tokens,
+        store,
+        redirect_uri=settings.public_url.rstrip("/") + "/auth/callback",
+        session_ttl_s=settings.session_ttl_s,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -101,13 +162,17 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, discover_kinds())
-    credentials = UpstreamCredentials(
-        {name: spec.auth for name, spec in registry.connectors.items()},
-        environ,
-        source=registry.source,
-    )
-    connectors = _build_connectors(registry, credentials)
     async with contextlib.AsyncExitStack() as stack:
+        idp_session = await stack.enter_async_context(aiohttp.ClientSession())
+        metadata = await _discover(settings, idp_session)
+        token_client = _token_client(settings, metadata, idp_session)
+        credentials = UpstreamCredentials(
+            {name: spec.auth for name, spec in registry.connectors.items()},
+            environ,
+            source=registry.source,
+            token_client=token_client,
+        )
+        connectors = _build_connectors(registry, credentials)
         for connector in connectors.values():
             stack.push_async_callback(connector.aclose)
         async with asyncio.timeout(_START_TIMEOUT_S):
@@ -117,15 +182,25 @@ async def open_runtime(
         else:
             cache = RecordCache.memory(dict(registry.cache))
         stack.push_async_callback(cache.aclose)
-        idp_session = await stack.enter_async_context(aiohttp.ClientSession())
-        authenticator = await _open_authenticator(settings, registry, idp_session)
+        jwks = JwksCache(
+            metadata.jwks_uri, idp_session, min_refresh_interval_s=settings.jwks_min_refresh_s
+        )
+        store = _session_store(settings)
+        stack.push_async_callback(store.aclose)
+        login = _browser_login(settings, metadata, token_client, jwks, store)
+        bearer = BearerAuthenticator(
+            Authenticator(TokenValidator(_policy(settings, settings.audience), jwks)),
+            registry.links,
+        )
         tracer = tracer_provider.get_tracer(__name__)
         yield Runtime(
             settings=settings,
             registry=registry,
             connectors=connectors,
+            credentials=credentials,
             sources=Sources(registry, connectors, cache, tracer),
-            authenticator=authenticator,
+            authenticator=RequestAuthenticator(bearer, login, settings.cookie_name),
+            browser_login=login,
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,
         )

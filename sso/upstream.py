@@ -1,12 +1,21 @@
 """Upstream credentials: how each connector authenticates to its portal, supplied per call.
 
+    none                 nothing
+    api_key              a static key in a header                      (CRM)
+    basic                HTTP basic auth                               (billing)
+    bearer               a static service token
+    client_credentials   the gateway's own OAuth token for the portal  (cached until near expiry)
+    forward              the signed-in user's own bearer token
+    token_exchange       RFC 8693: the user's token exchanged for one with the portal's audience
+
 The registry names *where* a secret lives (an environment variable or a file), never the
-secret. `UpstreamCredentials` resolves those references once at start-up, so a missing
-secret fails the start, and hands each connector call an `UpstreamAuth`.
+secret. Static secrets are resolved once at start-up, so a missing one fails the start.
+Connectors only ever see the resulting headers.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,16 +24,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.errors import ConfigError
 from connectors.base import UpstreamAuth
+from connectors.errors import ConnectorError, ConnectorUnavailable, UpstreamRejected
 from sso.basic_auth import basic_authorization
 from sso.principal import Principal
+from sso.token_cache import TokenCache
+from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 
 __all__ = [
     "ApiKeyAuth",
     "AuthConfig",
     "BasicAuth",
+    "ClientCredentialsAuth",
+    "ForwardTokenAuth",
     "NoAuth",
+    "Scheme",
     "SecretRef",
     "StaticBearerAuth",
+    "TokenExchangeAuth",
     "UpstreamCredentials",
 ]
 
@@ -61,69 +77,121 @@ class SecretRef(BaseModel):
         return value or None
 
 
-class NoAuth(BaseModel):
+class _Scheme(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoAuth(_Scheme):
     scheme: Literal["none"] = "none"
 
 
-class ApiKeyAuth(BaseModel):
+class ApiKeyAuth(_Scheme):
     """A static key sent in a header (the CRM's `X-Api-Key`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     scheme: Literal["api_key"]
     header: str = "X-Api-Key"
     secret: SecretRef
 
 
-class BasicAuth(BaseModel):
+class BasicAuth(_Scheme):
     """HTTP basic auth (the billing portal)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     scheme: Literal["basic"]
     username: SecretRef
     password: SecretRef
 
 
-class StaticBearerAuth(BaseModel):
+class StaticBearerAuth(_Scheme):
     """A long-lived service token sent as `Authorization: Bearer`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     scheme: Literal["bearer"]
     token: SecretRef
 
 
-AuthConfig = Annotated[
-    NoAuth | ApiKeyAuth | BasicAuth | StaticBearerAuth, Field(discriminator="scheme")
-]
+class ClientCredentialsAuth(_Scheme):
+    """The gateway's own OAuth client token for `audience` (PORTALGATE_CLIENT_ID/SECRET)."""
+
+    scheme: Literal["client_credentials"]
+    audience: str | None = None
+    scope: str | None = None
+
+
+class ForwardTokenAuth(_Scheme):
+    """The signed-in user's bearer token, passed on unchanged (the portal trusts our IdP)."""
+
+    scheme: Literal["forward"]
+
+
+class TokenExchangeAuth(_Scheme):
+    """RFC 8693: exchange the user's token for one issued to the portal's `audience`."""
+
+    scheme: Literal["token_exchange"]
+    audience: str
+    scope: str | None = None
+
+
+Scheme = (
+    NoAuth
+    | ApiKeyAuth
+    | BasicAuth
+    | StaticBearerAuth
+    | ClientCredentialsAuth
+    | ForwardTokenAuth
+    | TokenExchangeAuth
+)
+AuthConfig = Annotated[Scheme, Field(discriminator="scheme")]
+
+
+def _token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UpstreamCredentials:
     """The `CredentialProvider` the gateway hands to every connector.
 
-    Secrets are resolved from `environ` (or files) at construction; a missing one raises
-    `ConfigError` naming the registry file and key, never the value.
+    Static secrets are resolved from `environ` (or files) at construction; a missing one
+    raises `ConfigError` naming the registry file and key, never the value. OAuth schemes
+    need `token_client` (the gateway's own client at the identity provider).
     """
 
     def __init__(
         self,
-        schemes: Mapping[str, NoAuth | ApiKeyAuth | BasicAuth | StaticBearerAuth],
+        schemes: Mapping[str, Scheme],
         environ: Mapping[str, str],
         *,
         source: Path | str | None = None,
+        token_client: TokenEndpointClient | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
-        self._auth: dict[str, UpstreamAuth] = {}
+        self._schemes = dict(schemes)
+        self._static: dict[str, UpstreamAuth] = {}
+        self._client = token_client
+        self._tokens = token_cache or TokenCache()
         for connector, scheme in schemes.items():
-            self._auth[connector] = self._resolve(connector, scheme, environ, source)
+            if isinstance(scheme, ClientCredentialsAuth | TokenExchangeAuth) and not token_client:
+                raise ConfigError(
+                    source,
+                    f"connectors.{connector}.auth.scheme",
+                    f"{scheme.scheme} needs the gateway's OAuth client: set "
+                    "PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET",
+                )
+            static = self._resolve_static(connector, scheme, environ, source)
+            if static is not None:
+                self._static[connector] = static
+
+    @property
+    def token_requests(self) -> int:
+        """How many tokens were requested from the identity provider (for tests and bench)."""
+        return self._tokens.requests
 
     @staticmethod
-    def _resolve(
-        connector: str,
-        scheme: NoAuth | ApiKeyAuth | BasicAuth | StaticBearerAuth,
-        environ: Mapping[str, str],
-        source: Path | str | None,
-    ) -> UpstreamAuth:
+    def _resolve_static(
+        connector: str, scheme: Scheme, environ: Mapping[str, str], source: Path | str | None
+    ) -> UpstreamAuth | None:
+        base = Path(source).parent if source is not None else None
+
         def need(ref: SecretRef, key: str) -> str:
-            value = ref.resolve(environ, Path(source).parent if source is not None else None)
+            value = ref.resolve(environ, base)
             if value is None:
                 raise ConfigError(
                     source, f"connectors.{connector}.auth.{key}", f"secret not set ({ref.where()})"
@@ -131,6 +199,8 @@ class UpstreamCredentials:
             return value
 
         match scheme:
+            case NoAuth():
+                return UpstreamAuth(headers={})
             case ApiKeyAuth():
                 return UpstreamAuth(headers={scheme.header: need(scheme.secret, "secret")})
             case BasicAuth():
@@ -138,15 +208,58 @@ class UpstreamCredentials:
                 password = need(scheme.password, "password")
                 return UpstreamAuth(headers={"Authorization": basic_authorization(user, password)})
             case StaticBearerAuth():
-                return UpstreamAuth(
-                    headers={"Authorization": f"Bearer {need(scheme.token, 'token')}"}
-                )
-            case _:
-                return UpstreamAuth(headers={})
+                token = need(scheme.token, "token")
+                return UpstreamAuth(headers={"Authorization": f"Bearer {token}"})
+        return None
 
     async def for_call(self, connector: str, principal: Principal | None) -> UpstreamAuth:
-        """Credentials for one call of `connector` (static schemes ignore the principal)."""
-        return self._auth.get(connector, UpstreamAuth(headers={}))
+        """Credentials for one call of `connector`; raises a ConnectorError if there are none."""
+        static = self._static.get(connector)
+        if static is not None:
+            return static
+        scheme = self._schemes.get(connector)
+        if scheme is None:
+            return UpstreamAuth(headers={})
+        try:
+            token = await self._dynamic_token(connector, scheme, principal)
+        except TokenEndpointError as exc:
+            raise _credential_error(connector, exc) from None
+        return UpstreamAuth(headers={"Authorization": f"Bearer {token}"})
+
+    async def _dynamic_token(
+        self, connector: str, scheme: Scheme, principal: Principal | None
+    ) -> str:
+        client = self._client
+        match scheme:
+            case ClientCredentialsAuth() if client is not None:
+                audience, scope = scheme.audience, scheme.scope
+                return await self._tokens.get(
+                    f"cc|{connector}", lambda: client.client_credentials(audience, scope)
+                )
+            case ForwardTokenAuth():
+                return self._user_token(connector, principal)
+            case TokenExchangeAuth() if client is not None:
+                user_token = self._user_token(connector, principal)
+                audience, scope = scheme.audience, scheme.scope
+                return await self._tokens.get(
+                    f"tx|{connector}|{_token_key(user_token)}",
+                    lambda: client.exchange(user_token, audience=audience, scope=scope),
+                )
+        raise ConnectorUnavailable(connector, f"{connector}: no credentials configured")
+
+    @staticmethod
+    def _user_token(connector: str, principal: Principal | None) -> str:
+        if principal is None or not principal.token:
+            raise UpstreamRejected(connector, 401, f"{connector} needs the customer's sign-in")
+        return principal.token
 
     def __repr__(self) -> str:
-        return f"UpstreamCredentials(connectors={sorted(self._auth)})"
+        return f"UpstreamCredentials(connectors={sorted(self._schemes)})"
+
+
+def _credential_error(connector: str, exc: TokenEndpointError) -> ConnectorError:
+    if exc.status is not None and 400 <= exc.status < 500:
+        return UpstreamRejected(
+            connector, 403, f"{connector}: the identity provider refused credentials for it"
+        )
+    return ConnectorUnavailable(connector, f"{connector}: credentials are unavailable right now")

@@ -1,0 +1,142 @@
+"""Browser sign-in routes (backend-for-frontend): the browser gets a cookie, never a token.
+
+    GET  /auth/login?return_to=/path   ─▶ 302 to the issuer (code flow, PKCE, state, nonce)
+    GET  /auth/callback?code&state     ─▶ session created, cookie set ─▶ 302 to return_to
+    GET  /auth/session                 ─▶ who is signed in, and the CSRF token for POSTs
+    POST /auth/logout                  ─▶ session ended here; {"endSessionUrl"} to end it
+                                          at the issuer too
+
+The cookie is HttpOnly, Secure and SameSite; its value is a random session id only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from connectors.errors import ErrorCode
+from gateway.auth import csrf_failure
+from gateway.http import json_error
+from gateway.runtime import Runtime
+from sso.browser_login import BrowserLogin, LoginFailed
+from sso.errors import InvalidToken
+
+__all__ = ["callback", "login", "logout", "session_info"]
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _login_or_404(runtime: Runtime) -> BrowserLogin | None:
+    return runtime.browser_login
+
+
+def _not_configured() -> JSONResponse:
+    return json_error(404, "Browser sign-in is not configured.", ErrorCode.NOT_FOUND)
+
+
+def safe_return_to(value: str | None, runtime: Runtime) -> str | None:
+    """`value` if it points at our own site or a configured UI origin, else None.
+
+    Anything else would make /auth/login an open redirect.
+    """
+    if not value:
+        return "/auth/session"
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    parts = urlsplit(value)
+    if f"{parts.scheme}://{parts.netloc}" in runtime.allowed_origins():
+        return value
+    return None
+
+
+async def login(request: Request) -> Response:
+    runtime: Runtime = request.state.runtime
+    flow = _login_or_404(runtime)
+    if flow is None:
+        return _not_configured()
+    return_to = safe_return_to(request.query_params.get("return_to"), runtime)
+    if return_to is None:
+        return json_error(400, "`return_to` must be a path on this site.", ErrorCode.BAD_USER_INPUT)
+    return RedirectResponse(await flow.begin(return_to), status_code=302, headers=_NO_STORE)
+
+
+async def callback(request: Request) -> Response:
+    runtime: Runtime = request.state.runtime
+    flow = _login_or_404(runtime)
+    if flow is None:
+        return _not_configured()
+    params = request.query_params
+    if "error" in params:
+        return json_error(
+            400, "Sign-in was cancelled or refused.", ErrorCode.UNAUTHENTICATED, headers=_NO_STORE
+        )
+    code, state = params.get("code"), params.get("state")
+    if not code or not state:
+        return json_error(400, "`code` and `state` are required.", ErrorCode.BAD_USER_INPUT)
+    try:
+        session, return_to = await flow.complete(code, state)
+    except LoginFailed as exc:
+        return json_error(400, f"Sign-in failed: {exc.reason}.", ErrorCode.UNAUTHENTICATED)
+    response = RedirectResponse(return_to, status_code=302, headers=_NO_STORE)
+    settings = runtime.settings
+    response.set_cookie(
+        settings.cookie_name,
+        session.id,
+        max_age=int(flow.session_ttl_s),
+        path="/",
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite=settings.cookie_samesite,
+    )
+    return response
+
+
+async def session_info(request: Request) -> Response:
+    runtime: Runtime = request.state.runtime
+    if runtime.browser_login is None:
+        return _not_configured()
+    session = await runtime.authenticator.session(request)
+    if session is None:
+        return JSONResponse({"authenticated": False}, status_code=401, headers=_NO_STORE)
+    try:
+        authentication = await runtime.authenticator.authenticate(request)
+    except InvalidToken:
+        return JSONResponse({"authenticated": False}, status_code=401, headers=_NO_STORE)
+    principal = authentication.principal
+    body = {
+        "authenticated": True,
+        "subject": principal.subject,
+        "tenant": principal.tenant,
+        "roles": sorted(principal.roles),
+        "actor": principal.actor.subject if principal.actor else None,
+        "csrfToken": session.csrf_token,
+        "expiresAt": datetime.fromtimestamp(session.expires_at, UTC).isoformat(),
+    }
+    return JSONResponse(body, headers=_NO_STORE)
+
+
+async def logout(request: Request) -> Response:
+    runtime: Runtime = request.state.runtime
+    flow = runtime.browser_login
+    if flow is None:
+        return _not_configured()
+    settings = runtime.settings
+    session = await runtime.authenticator.session(request)
+    end_session_url = None
+    if session is not None:
+        refused = csrf_failure(request, session, runtime.allowed_origins())
+        if refused is not None:
+            return json_error(403, f"Refused: {refused}.", ErrorCode.FORBIDDEN)
+        end_session_url = await flow.end(session.id, settings.post_logout_url)
+    response = JSONResponse({"endSessionUrl": end_session_url}, headers=_NO_STORE)
+    response.delete_cookie(
+        settings.cookie_name,
+        path="/",
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite=settings.cookie_samesite,
+    )
+    return response
