@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from config.errors import ConfigError
 from config.settings import Settings
+from demo.data import demo_customers
+from demo.issuer import DevIssuer
 from gateway.runtime import open_runtime
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -26,8 +29,14 @@ ENV = {
 }
 
 
+@pytest.fixture
+async def issuer() -> AsyncIterator[str]:
+    async with DevIssuer(demo_customers(3)) as running:
+        yield running.url
+
+
 async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
-    tmp_path: Path, tracer_provider: TracerProvider
+    tmp_path: Path, tracer_provider: TracerProvider, issuer: str
 ) -> None:
     data = yaml.safe_load(EXAMPLE.read_text())
     data["connectors"]["support"]["owns"].append("order_items")
@@ -36,7 +45,7 @@ async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
     path.write_text(yaml.safe_dump(data))
 
     with pytest.raises(ConfigError) as caught:
-        async with open_runtime(Settings(registry_path=path), tracer_provider, ENV):
+        async with open_runtime(Settings(registry_path=path, issuer=issuer), tracer_provider, ENV):
             pass
 
     assert caught.value.file == str(path)
@@ -45,12 +54,14 @@ async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
 
 
 async def test_a_missing_secret_fails_start_without_showing_any_value(
-    tracer_provider: TracerProvider,
+    tracer_provider: TracerProvider, issuer: str
 ) -> None:
     env = {k: v for k, v in ENV.items() if k != "BILLING_PASSWORD"}
 
     with pytest.raises(ConfigError) as caught:
-        async with open_runtime(Settings(registry_path=EXAMPLE), tracer_provider, env):
+        async with open_runtime(
+            Settings(registry_path=EXAMPLE, issuer=issuer), tracer_provider, env
+        ):
             pass
 
     assert caught.value.key == "connectors.billing.auth.password"
