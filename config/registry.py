@@ -219,9 +219,13 @@ def load_registry(
 
 
 def _optional_links(parsed: RegistryFile) -> set[str]:
-    """Link capabilities only need an owner when a link looks them up."""
+    """Optional capabilities, and link capabilities no link looks up, need no owner."""
     used = {link.lookup for link in parsed.identity.links.values() if link.lookup}
-    return {c.name for c in CAPABILITIES.values() if c.kind == "link" and c.name not in used}
+    return {
+        c.name
+        for c in CAPABILITIES.values()
+        if c.optional or (c.kind == "link" and c.name not in used)
+    }
 
 
 def _check_links(path: Path, parsed: RegistryFile, owners: Mapping[str, str]) -> None:

@@ -58,3 +58,10 @@ class Settings(BaseSettings):
     cookie_name: str = "portalgate_session"
     cookie_secure: bool = True
     cookie_samesite: Literal["lax", "strict"] = "lax"
+
+    # Employees acting for customers.
+    employee_role: str = "customer_service"
+    personal_mutations: tuple[str, ...] = Field(
+        default=("updateProfile",),
+        description="mutations an employee may not make on a customer's behalf",
+    )

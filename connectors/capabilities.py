@@ -32,6 +32,8 @@ class Capability:
 
     `kind` is ``read`` (batched ``fetch``), ``write`` (``write``) or ``link`` (a read whose
     record is the customer's id in another portal, used to resolve identity links).
+    An `optional` capability may be left without an owner (its fields then answer
+    NOT_FOUND); every other one needs exactly one owner in the registry.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Capability:
     paged: bool = False
     description: str = ""
     invalidates: tuple[str, ...] = ()
+    optional: bool = False
 
 
 CAPABILITIES: dict[str, Capability] = {
@@ -70,6 +73,19 @@ CAPABILITIES: dict[str, Capability] = {
             kind="write",
             description="open a support ticket",
             invalidates=("tickets",),
+        ),
+        Capability(
+            "orders_by_organisation",
+            records.OrderPageRecord,
+            paged=True,
+            optional=True,
+            description="a window of a B2B organisation's orders, newest first",
+        ),
+        Capability(
+            "invoices_by_organisation",
+            records.InvoiceListRecord,
+            optional=True,
+            description="a B2B organisation's invoices",
         ),
         Capability(
             "support_party",

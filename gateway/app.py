@@ -27,6 +27,7 @@ from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint, json_error
 from gateway.runtime import Runtime, open_runtime
 from gateway.telemetry import build_tracer_provider
+from sso.audit import AuditSink
 
 __all__ = ["AppState", "create_app"]
 
@@ -71,6 +72,7 @@ def create_app(
     *,
     tracer_provider: TracerProvider | None = None,
     environ: Mapping[str, str] | None = None,
+    audit: AuditSink | None = None,
 ) -> Starlette:
     """Build the gateway app; the runtime opens when the server starts (lifespan)."""
     provider = tracer_provider or build_tracer_provider()
@@ -78,7 +80,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
-        async with open_runtime(settings, provider, env) as runtime:
+        async with open_runtime(settings, provider, env, audit=audit) as runtime:
             yield {"runtime": runtime}
 
     return Starlette(

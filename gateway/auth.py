@@ -12,6 +12,7 @@ prove they come from our UI (`check_csrf`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,15 +21,20 @@ from types import MappingProxyType
 from starlette.requests import Request
 
 from config.registry import LinkSpec
+from gateway.errors import BadUserInput, Forbidden
+from sso.acting import ActingPolicy
 from sso.browser_login import BrowserLogin
 from sso.errors import InvalidToken
 from sso.principal import Principal
 from sso.sessions import Session
+from sso.token_cache import TokenCache
+from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 from sso.tokens import Authenticator
 
 __all__ = ["Authentication", "BearerAuthenticator", "RequestAuthenticator", "csrf_failure"]
 
 CSRF_HEADER = "X-CSRF-Token"
+ACT_AS_HEADER = "X-Act-As"
 
 
 class BearerAuthenticator:
@@ -58,24 +64,67 @@ class Authentication:
 
 
 class RequestAuthenticator:
-    """Authenticates one HTTP request by bearer token or, for browsers, session cookie."""
+    """Authenticates one HTTP request by bearer token or, for browsers, session cookie.
+
+    With `X-Act-As: <customer>` an employee's principal is swapped for the customer's
+    (RFC 8693 exchange with `requested_subject` at the identity provider); the result
+    carries the employee as `actor`. Raises InvalidToken (401) or a GatewayError.
+    """
 
     def __init__(
-        self, bearer: BearerAuthenticator, login: BrowserLogin | None, cookie_name: str
+        self,
+        bearer: BearerAuthenticator,
+        login: BrowserLogin | None,
+        cookie_name: str,
+        *,
+        acting: ActingPolicy,
+        token_client: TokenEndpointClient | None = None,
     ) -> None:
         self._bearer = bearer
         self._login = login
         self._cookie_name = cookie_name
+        self._acting = acting
+        self._client = token_client
+        self._acting_tokens = TokenCache()
 
     async def authenticate(self, request: Request) -> Authentication:
         header = request.headers.get("authorization")
+        session: Session | None = None
         if header is not None or self._login is None:
-            return Authentication(await self._bearer.authenticate(header))
-        session = await self.session(request)
-        if session is None:
-            raise InvalidToken("token is missing")
-        principal = await self._bearer.authenticate(f"Bearer {session.access_token}")
+            principal = await self._bearer.authenticate(header)
+        else:
+            session = await self.session(request)
+            if session is None:
+                raise InvalidToken("token is missing")
+            principal = await self._bearer.authenticate(f"Bearer {session.access_token}")
+        act_as = request.headers.get(ACT_AS_HEADER)
+        if act_as is not None:
+            principal = await self._act_as(principal, act_as)
+        if not self._acting.actor_allowed(principal):
+            raise Forbidden("This token acts for a customer without the role to do so.")
         return Authentication(principal, session)
+
+    async def _act_as(self, employee: Principal, customer: str) -> Principal:
+        if not customer or len(customer) > 128 or not customer.isprintable():
+            raise BadUserInput(f"`{ACT_AS_HEADER}` must name a customer.")
+        if employee.actor is not None or not self._acting.may_act(employee):
+            raise Forbidden("Your role may not act for customers.")
+        client, token = self._client, employee.token
+        if client is None or token is None:
+            raise Forbidden("Acting for customers is not configured.")
+        key = f"act|{hashlib.sha256(token.encode()).hexdigest()}|{customer}"
+        try:
+            customer_token = await self._acting_tokens.get(
+                key, lambda: client.exchange(token, requested_subject=customer)
+            )
+        except TokenEndpointError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                raise Forbidden("The identity provider did not allow acting for them.") from None
+            raise InvalidToken("identity provider unavailable") from None
+        acting = await self._bearer.authenticate(f"Bearer {customer_token}")
+        if acting.actor is None or acting.actor.subject != employee.subject:
+            raise Forbidden("The identity provider did not allow acting for them.")
+        return acting
 
     async def session(self, request: Request) -> Session | None:
         """The request's live browser session, if it carries one."""

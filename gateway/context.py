@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass
 
 from gateway.loaders import LoaderSet
+from sso.acting import ActingPolicy
+from sso.audit import AuditSink
 from sso.principal import Principal
 
 __all__ = ["RequestContext"]
@@ -19,6 +21,8 @@ class RequestContext:
     loaders: LoaderSet
     deadline: float
     request_id: str
+    policy: ActingPolicy
+    audit: AuditSink
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()

@@ -8,17 +8,20 @@ document ─▶ ParserCache ─▶ MaxTokens ─▶ ValidationCache + depth/alia
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.tracing import OpenTelemetryExtension
@@ -27,8 +30,10 @@ from strawberry.types.execution import PreExecutionError
 
 from config.settings import Settings
 from connectors.errors import ConnectorError, ErrorCode
-from gateway.errors import GatewayError, MaskUnexpectedErrors
+from gateway.context import RequestContext
+from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code
 from schema.build import build_schema
+from sso.audit import AuditEvent
 
 __all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
 
@@ -61,6 +66,53 @@ class GatewaySchema(strawberry.Schema):
                 logger.info("request error code=%s path=%s", original.code, path)
             elif original is not None:
                 logger.error("unexpected error in resolver path=%s", path, exc_info=original)
+
+
+class AuditActing(SchemaExtension):
+    """Records each operation an employee runs for a customer: who, for whom, what, when."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        context = execution.context
+        if not isinstance(context, RequestContext) or context.principal is None:
+            return
+        actor = context.principal.actor
+        if actor is None:
+            return
+        codes = {
+            error_code(e) for e in (execution.result.errors if execution.result else None) or []
+        }
+        outcome = "denied" if str(ErrorCode.FORBIDDEN) in codes else "errors" if codes else "ok"
+        context.audit.record(
+            AuditEvent(
+                at=datetime.now(UTC),
+                actor=actor.subject,
+                subject=context.principal.subject,
+                operation_type=execution.operation_type.value,
+                operation_name=execution.operation_name,
+                fields=_root_fields(execution),
+                outcome=outcome,
+                request_id=context.request_id,
+            )
+        )
+
+
+def _root_fields(execution: ExecutionContext) -> tuple[str, ...]:
+    document = execution.graphql_document
+    if document is None:
+        return ()
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            execution.operation_name is None
+            or (definition.name is not None and definition.name.value == execution.operation_name)
+        ):
+            return tuple(
+                s.name.value
+                for s in definition.selection_set.selections
+                if isinstance(s, FieldNode)
+            )
+    return ()
 
 
 def _no_arguments(_args: dict[str, Any], _info: Any) -> dict[str, Any]:

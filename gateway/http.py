@@ -30,6 +30,7 @@ from strawberry.types.graphql import OperationType
 from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.context import RequestContext
+from gateway.errors import GatewayError
 from gateway.execution import classify_request_errors
 from gateway.loaders import LoaderSet
 from gateway.runtime import Runtime
@@ -185,6 +186,9 @@ async def graphql_endpoint(request: Request) -> Response:
         headers = {"X-Request-Id": request_id, "X-Trace-Id": trace_id}
         try:
             authentication = await runtime.authenticator.authenticate(request)
+        except GatewayError as exc:
+            status = {ErrorCode.FORBIDDEN: 403, ErrorCode.UNAUTHENTICATED: 401}.get(exc.code, 400)
+            return json_error(status, exc.message, exc.code, headers=headers, media_type=media_type)
         except InvalidToken as exc:
             span.set_attribute("portalgate.auth.failure", exc.reason)
             if exc.reason == "identity provider unavailable":
@@ -213,11 +217,14 @@ async def graphql_endpoint(request: Request) -> Response:
                     media_type=media_type,
                 )
         deadline = runtime.deadline()
+        span.set_attribute("portalgate.acting", principal.actor is not None)
         context = RequestContext(
             principal=principal,
             loaders=LoaderSet(runtime.sources, principal, deadline),
             deadline=deadline,
             request_id=request_id,
+            policy=runtime.acting,
+            audit=runtime.audit,
         )
         allowed = (
             (OperationType.QUERY,)

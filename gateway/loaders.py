@@ -45,6 +45,10 @@ class LoaderSet:
             self._loaders[capability] = loader
         return loader
 
+    def serves(self, capability: str) -> bool:
+        """True when the registry has an owner for `capability` (optional ones may not)."""
+        return capability in self._sources.registry.owners
+
     async def load(self, capability: str, key: Key) -> Record:
         """The record for `key`; raises the connector's error if it could not be loaded."""
         return await self._loader(capability).load(key)

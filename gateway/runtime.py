@@ -31,6 +31,8 @@ from gateway.auth import BearerAuthenticator, RequestAuthenticator
 from gateway.execution import build_gateway_schema
 from gateway.record_cache import RecordCache
 from gateway.sources import Sources
+from sso.acting import ActingPolicy
+from sso.audit import AuditSink, LoggingAuditSink
 from sso.browser_login import BrowserLogin
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
@@ -57,6 +59,8 @@ class Runtime:
     sources: Sources
     authenticator: RequestAuthenticator
     browser_login: BrowserLogin | None
+    acting: ActingPolicy
+    audit: AuditSink
     schema: strawberry.Schema
     tracer_provider: TracerProvider
 
@@ -159,6 +163,8 @@ async def open_runtime(
     settings: Settings,
     tracer_provider: TracerProvider,
     environ: Mapping[str, str],
+    *,
+    audit: AuditSink | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, discover_kinds())
@@ -193,13 +199,22 @@ async def open_runtime(
             registry.links,
         )
         tracer = tracer_provider.get_tracer(__name__)
+        acting = ActingPolicy(settings.employee_role, frozenset(settings.personal_mutations))
         yield Runtime(
             settings=settings,
             registry=registry,
             connectors=connectors,
             credentials=credentials,
             sources=Sources(registry, connectors, cache, tracer),
-            authenticator=RequestAuthenticator(bearer, login, settings.cookie_name),
+            authenticator=RequestAuthenticator(
+                bearer,
+                login,
+                settings.cookie_name,
+                acting=acting,
+                token_client=token_client,
+            ),
+            acting=acting,
+            audit=audit or LoggingAuditSink(),
             browser_login=login,
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,

@@ -32,6 +32,7 @@ __all__ = [
     "invoices",
     "order_items",
     "orders_page",
+    "page_offset",
     "profile",
     "require_principal",
     "tickets",
@@ -78,11 +79,16 @@ def decode_cursor(cursor: str) -> int:
     return offset
 
 
-async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderPageRecord, int]:
-    """One window of the viewer's orders and the offset it starts at."""
+def page_offset(first: int, after: str | None) -> int:
+    """The offset a `first`/`after` window starts at; BAD_USER_INPUT for a bad window."""
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", argument="first")
-    offset = decode_cursor(after) + 1 if after is not None else 0
+    return decode_cursor(after) + 1 if after is not None else 0
+
+
+async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderPageRecord, int]:
+    """One window of the viewer's orders and the offset it starts at."""
+    offset = page_offset(first, after)
     key = await _viewer_key(info, "orders_by_customer")
     if key is None:
         return OrderPageRecord(orders=(), total_count=0), offset

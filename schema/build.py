@@ -15,6 +15,7 @@ from schema.ids import InvalidGlobalId, decode_global_id
 from schema.invoices import Invoice
 from schema.mutations import Mutation
 from schema.orders import Order
+from schema.permissions import IsSignedIn
 from schema.profile import Profile
 from schema.support import Case, Ticket
 from schema.viewer import Viewer
@@ -26,11 +27,14 @@ _VIEWS = {"Profile": Profile, "Order": Order, "Invoice": Invoice, "Ticket": Tick
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The signed-in customer.")
+    @strawberry.field(description="The signed-in customer.", permission_classes=[IsSignedIn])
     def viewer(self) -> Viewer:
         return Viewer()
 
-    @strawberry.field(description="Fetch one of the customer's objects by its global id.")
+    @strawberry.field(
+        description="Fetch one of the customer's objects by its global id.",
+        permission_classes=[IsSignedIn],
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         try:
             type_name, raw_id = decode_global_id(str(id))

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import changes
 from resolvers._types import Info
+from schema.permissions import CustomerInPerson, IsSignedIn
 from schema.profile import Profile
 from schema.support import Ticket
 
@@ -65,13 +66,19 @@ def _given(value: object) -> object:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Change profile data in the system that owns it.")
+    @strawberry.mutation(
+        description="Change profile data in the system that owns it.",
+        permission_classes=[IsSignedIn, CustomerInPerson],
+    )
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> Profile | None:
         given = _given(input)
         assert isinstance(given, dict)
         return Profile.of(await changes.update_profile(info, given))
 
-    @strawberry.mutation(description="Ask customer service something.")
+    @strawberry.mutation(
+        description="Ask customer service something.",
+        permission_classes=[IsSignedIn, CustomerInPerson],
+    )
     async def open_ticket(self, info: Info, input: OpenTicketInput) -> Ticket | None:
         given = _given(input)
         assert isinstance(given, dict)

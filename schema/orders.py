@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from connectors.records import OrderRecord
+from connectors.records import OrderPageRecord, OrderRecord
 from resolvers import viewer
 from resolvers._types import Info
 from schema.common import Money, Node
@@ -90,8 +90,8 @@ class OrderConnection:
         return [edge.node for edge in self.edges]
 
 
-async def resolve_orders(info: Info, first: int = 10, after: str | None = None) -> OrderConnection:
-    page, offset = await viewer.orders_page(info, first, after)
+def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderConnection:
+    """A connection over one window of orders that starts at `offset`."""
     edges = [
         OrderEdge(cursor=viewer.encode_cursor(offset + i), node=Order.of(record))
         for i, record in enumerate(page.orders[:first])
@@ -106,3 +106,8 @@ async def resolve_orders(info: Info, first: int = 10, after: str | None = None) 
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+async def resolve_orders(info: Info, first: int = 10, after: str | None = None) -> OrderConnection:
+    page, offset = await viewer.orders_page(info, first, after)
+    return order_connection(page, offset, first)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import viewer
+from resolvers import organisation, viewer
 from resolvers._types import Info
 from schema.actions import ActionItem, resolve_action_items
 from schema.invoices import Invoice, InvoiceStatus
 from schema.orders import OrderConnection, resolve_orders
+from schema.organisation import Organisation
 from schema.profile import Profile
 from schema.support import Case, Ticket
 
@@ -36,6 +37,11 @@ class Viewer:
     @strawberry.field
     async def cases(self, info: Info) -> list[Case] | None:
         return [Case.of(r) for r in await viewer.cases(info)]
+
+    @strawberry.field(description="Your organisation, if you are a business customer.")
+    def organisation(self, info: Info) -> Organisation | None:
+        tenant = organisation.tenant(info)
+        return Organisation(id=strawberry.ID(tenant)) if tenant else None
 
     action_items: list[ActionItem | None] = strawberry.field(
         resolver=resolve_action_items,

@@ -61,7 +61,9 @@ def test_the_example_loads_with_every_capability_owned() -> None:
         "orders_by_customer": "orders",
         "order": "orders",
         "order_items": "orders",
+        "orders_by_organisation": "orders",
         "invoices": "billing",
+        "invoices_by_organisation": "billing",
         "tickets": "support",
         "cases": "support",
         "open_ticket": "support",
@@ -93,7 +95,7 @@ async def test_the_example_loads_with_the_demo_env_and_its_secrets_resolve(
     assert set(registry.owners) == set(CAPABILITIES)
     out, _ = capsys.readouterr()
     assert status == 0
-    assert "4 connectors, 10 capabilities owned, 4 identity links" in out
+    assert "4 connectors, 12 capabilities owned, 4 identity links" in out
 
 
 def test_check_with_secrets_names_a_missing_one_but_no_value(
@@ -384,7 +386,7 @@ def test_check_prints_a_summary_and_returns_0(
 
     out, err = capsys.readouterr()
     assert status == 0
-    assert out.strip() == (f"{EXAMPLE}: ok: 4 connectors, 10 capabilities owned, 4 identity links")
+    assert out.strip() == (f"{EXAMPLE}: ok: 4 connectors, 12 capabilities owned, 4 identity links")
     assert err == ""
 
 

@@ -1,0 +1,49 @@
+"""B2B reads: an organisation's orders and invoices, keyed by the viewer's tenant.
+
+Who may read them is declared on the schema fields (schema/permissions.py); these
+functions assume the check has passed and only load.
+"""
+
+from __future__ import annotations
+
+from connectors.capabilities import PageKey
+from connectors.records import InvoiceListRecord, InvoiceRecord, InvoiceStatus, OrderPageRecord
+from gateway.errors import NotFound
+from resolvers._types import Info
+from resolvers.viewer import page_offset, require_principal
+
+__all__ = ["organisation_invoices", "organisation_orders", "tenant"]
+
+
+def tenant(info: Info) -> str | None:
+    """The viewer's organisation, or None for a consumer."""
+    return require_principal(info).tenant
+
+
+def _require(info: Info, capability: str) -> str:
+    org = tenant(info)
+    if org is None:
+        raise NotFound("The viewer belongs to no organisation.")
+    if not info.context.loaders.serves(capability):
+        raise NotFound("Organisation data is not available here.")
+    return org
+
+
+async def organisation_orders(
+    info: Info, first: int, after: str | None
+) -> tuple[OrderPageRecord, int]:
+    offset = page_offset(first, after)
+    org = _require(info, "orders_by_organisation")
+    record = await info.context.loaders.load("orders_by_organisation", PageKey(org, offset, first))
+    assert isinstance(record, OrderPageRecord)
+    return record, offset
+
+
+async def organisation_invoices(
+    info: Info, status: list[InvoiceStatus] | None = None
+) -> list[InvoiceRecord]:
+    org = _require(info, "invoices_by_organisation")
+    record = await info.context.loaders.load("invoices_by_organisation", org)
+    assert isinstance(record, InvoiceListRecord)
+    wanted = set(status) if status else None
+    return [i for i in record.invoices if wanted is None or i.status in wanted]

@@ -1,0 +1,31 @@
+"""Employees acting for customers: who may, and which changes stay the customer's own.
+
+An employee acts for a customer either with a token whose RFC 8693 `act` claim names
+them (issued by the identity provider's token exchange), or by sending `X-Act-As:
+<customer>` with their own token, which the gateway exchanges for such a token
+(`requested_subject`). Either way the principal is the customer's, with `actor` set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sso.principal import Principal
+
+__all__ = ["ActingPolicy"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActingPolicy:
+    """The role that may act for customers, and the mutations only customers may make."""
+
+    employee_role: str = "customer_service"
+    personal_mutations: frozenset[str] = frozenset({"updateProfile"})
+
+    def may_act(self, employee: Principal) -> bool:
+        """May this (employee's own) principal act for a customer?"""
+        return self.employee_role in employee.roles
+
+    def actor_allowed(self, principal: Principal) -> bool:
+        """For a principal carrying an actor: does the actor hold the employee role?"""
+        return principal.actor is None or self.employee_role in principal.actor.roles
