@@ -137,6 +137,7 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
             partial(
                 OpenTelemetryExtension, tracer_provider=tracer_provider, arg_filter=_no_arguments
             ),
+            AuditActing,
         ],
         schema_class=GatewaySchema,
     )

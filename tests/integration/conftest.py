@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings
 from demo.stack import DemoStack, open_demo_stack
 from gateway.app import create_app
+from sso.audit import AuditSink
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
 
@@ -73,10 +74,11 @@ async def open_gateway(
     tracer_provider: TracerProvider,
     *,
     registry_path: Path = EXAMPLE_REGISTRY,
+    audit: AuditSink | None = None,
     **settings: Any,
 ) -> AsyncIterator[Gateway]:
     config = Settings(registry_path=registry_path, issuer=stack.issuer.url, **settings)
-    app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
+    app = create_app(config, tracer_provider=tracer_provider, environ=stack.env, audit=audit)
     # httpx's ASGITransport does not run the lifespan; do what the server does instead.
     async with app.router.lifespan_context(app) as state:
 
