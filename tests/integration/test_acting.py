@@ -84,11 +84,11 @@ async def test_an_act_claim_without_the_employee_role_is_refused(audited: Gatewa
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_acting_is_marked_on_the_request_span(audited: Gateway, spans: object) -> None:
+async def test_acting_is_marked_on_the_request_span(
+    audited: Gateway, spans: InMemorySpanExporter
+) -> None:
     await audited.query("{ viewer { tickets { number } } }", act=SERVICE)
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    assert isinstance(spans, InMemorySpanExporter)
     request = next(s for s in spans.get_finished_spans() if s.name == "graphql.request")
     assert request.attributes is not None
     assert request.attributes["portalgate.acting"] is True
