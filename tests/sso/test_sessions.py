@@ -1,0 +1,125 @@
+"""Session stores: memory and a real Redis behave the same; ids are never stored in clear."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from sso.sessions import (
+    LoginAttempt,
+    MemorySessionStore,
+    RedisSessionStore,
+    Session,
+    SessionStore,
+    new_session_id,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def make_session(ttl_s: float = 60) -> Session:
+    now = time.time()
+    return Session(
+        id=new_session_id(),
+        subject="cust-001",
+        access_token="access-token-value",
+        access_expires_at=now + 300,
+        refresh_token="refresh-token-value",
+        id_token="id-token-value",
+        csrf_token="csrf-value",
+        created_at=now,
+        expires_at=now + ttl_s,
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[SessionStore]:
+    if request.param == "memory":
+        memory = MemorySessionStore()
+        yield memory
+        await memory.aclose()
+        return
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (redis.ConnectionError, OSError) as exc:
+        await client.aclose()
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
+        pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
+    await client.flushdb()
+    shared = RedisSessionStore(client)
+    yield shared
+    await client.flushdb()
+    await shared.aclose()
+
+
+async def test_a_session_round_trips_and_is_deleted(store: SessionStore) -> None:
+    session = make_session()
+    await store.put(session)
+    assert await store.get(session.id) == session
+    await store.delete(session.id)
+    assert await store.get(session.id) is None
+
+
+async def test_an_unknown_or_expired_session_is_none(store: SessionStore) -> None:
+    assert await store.get(new_session_id()) is None
+    expired = make_session(ttl_s=-1)
+    await store.put(expired)
+    assert await store.get(expired.id) is None
+
+
+async def test_a_login_attempt_can_be_used_once(store: SessionStore) -> None:
+    attempt = LoginAttempt(verifier="v", nonce="n", return_to="/")
+    await store.put_login("state-1", attempt, ttl_s=60)
+    assert await store.pop_login("state-1") == attempt
+    assert await store.pop_login("state-1") is None
+    assert await store.pop_login("never-issued") is None
+
+
+async def test_refresh_lock_serialises_one_session(store: SessionStore) -> None:
+    order: list[str] = []
+
+    async def refresh(name: str) -> None:
+        async with store.refresh_lock("session-x"):
+            order.append(f"{name}-in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name}-out")
+
+    await asyncio.gather(refresh("a"), refresh("b"))
+    assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
+
+
+async def test_redis_holds_no_session_id_or_state_in_clear() -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (redis.ConnectionError, OSError) as exc:
+        await client.aclose()
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
+        pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
+    await client.flushdb()
+    store = RedisSessionStore(client)
+    try:
+        session = make_session()
+        await store.put(session)
+        await store.put_login("state-visible?", LoginAttempt("v", "n", "/"), ttl_s=60)
+        keys = [k.decode() for k in await client.keys("*")]
+        assert len(keys) == 2
+        assert not any(session.id in k or "state-visible?" in k for k in keys)
+        assert await RedisSessionStore(redis.Redis.from_url(REDIS_URL)).get(session.id) == session
+    finally:
+        await client.flushdb()
+        await store.aclose()
+
+
+def test_session_repr_shows_no_secret() -> None:
+    text = repr(make_session())
+    for secret in ("access-token-value", "refresh-token-value", "id-token-value", "csrf-value"):
+        assert secret not in text
