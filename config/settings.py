@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     post_logout_url: str | None = None
     session_backend: Literal["memory", "redis"] = "memory"
     session_ttl_s: float = Field(default=8 * 3600, gt=60, le=7 * 86400)
+    session_refresh_margin_s: float = Field(
+        default=60.0, ge=0, description="refresh a session's access token this long before expiry"
+    )
     cookie_name: str = "portalgate_session"
     cookie_secure: bool = True
     cookie_samesite: Literal["lax", "strict"] = "lax"

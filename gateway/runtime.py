@@ -155,6 +155,7 @@ def _browser_login(
         store,
         redirect_uri=settings.public_url.rstrip("/") + "/auth/callback",
         session_ttl_s=settings.session_ttl_s,
+        refresh_margin_s=settings.session_refresh_margin_s,
     )
 
 
