@@ -1,0 +1,116 @@
+// An independent OpenID Provider for tests/sso/test_independent_provider.py: the certified
+// panva/node-oidc-provider, configured only through its public options, on 127.0.0.1.
+//
+//   node server.mjs [--port N]         (or PORT=N; 0, the default, picks a free port)
+//   stdout, first line:  LISTENING http://127.0.0.1:PORT   (that URL is the issuer)
+//
+// Environment (all optional):
+//   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET  the one confidential client (client_credentials only)
+//   OIDC_ACCESS_TOKEN_ALG               RS256 (default) or ES256, for JWT access tokens
+//   OIDC_JWKS                           the private signing JWKS as JSON; the first key of a
+//                                       type signs. Without it, one RSA and one P-256 key
+//                                       are generated at start.
+//
+// Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
+// audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
+// Both get JWT access tokens (typ at+jwt), so `aud` is the resource indicator.
+// The process exits on SIGTERM/SIGINT and when its stdin closes, so a crashed test run
+// cannot leave it behind.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+
+import Provider, { errors } from 'oidc-provider';
+
+const RESOURCES = {
+  'urn:portalgate': { scope: 'orders:read profile:read' },
+  'urn:other-api': { scope: 'reports:read' },
+};
+const DEFAULT_RESOURCE = 'urn:portalgate';
+const ACCESS_TOKEN_TTL_S = 300;
+
+const { values: args } = parseArgs({ options: { port: { type: 'string' } } });
+const port = Number(args.port ?? process.env.PORT ?? 0);
+const clientId = process.env.OIDC_CLIENT_ID ?? 'portalgate-tests';
+const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'portalgate-tests-secret';
+const accessTokenAlg = process.env.OIDC_ACCESS_TOKEN_ALG ?? 'RS256';
+if (!['RS256', 'ES256'].includes(accessTokenAlg)) {
+  throw new Error(`OIDC_ACCESS_TOKEN_ALG must be RS256 or ES256, got ${accessTokenAlg}`);
+}
+
+function generatedJwks() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  return {
+    keys: [
+      { ...rsa.export({ format: 'jwk' }), kid: 'rsa-generated', use: 'sig', alg: 'RS256' },
+      { ...ec.export({ format: 'jwk' }), kid: 'ec-generated', use: 'sig', alg: 'ES256' },
+    ],
+  };
+}
+
+const jwks = process.env.OIDC_JWKS ? JSON.parse(process.env.OIDC_JWKS) : generatedJwks();
+
+// Listen first: with port 0 the issuer URL is only known once the socket is bound.
+const server = createServer();
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(port, '127.0.0.1', resolve);
+});
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'orders:read profile:read reports:read',
+    },
+  ],
+  scopes: ['openid', 'orders:read', 'profile:read', 'reports:read'],
+  jwks,
+  cookies: { keys: [randomBytes(32).toString('base64url')] },
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: false },
+    revocation: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async () => DEFAULT_RESOURCE,
+      getResourceServerInfo: async (_ctx, resourceIndicator) => {
+        const resource = RESOURCES[resourceIndicator];
+        if (!resource) {
+          throw new errors.InvalidTarget();
+        }
+        return {
+          audience: resourceIndicator,
+          scope: resource.scope,
+          accessTokenTTL: ACCESS_TOKEN_TTL_S,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: accessTokenAlg } },
+        };
+      },
+    },
+  },
+  // A claim the gateway maps to Principal.tenant; everything else is oidc-provider's own.
+  extraTokenClaims: async (_ctx, token) =>
+    token.kind === 'ClientCredentials' ? { tenant: 'acme' } : undefined,
+});
+server.on('request', provider.callback());
+
+function stop() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
+
+process.stdout.write(`LISTENING ${issuer}\n`);
