@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import SecretStr
@@ -95,9 +96,7 @@ class TokenEndpointClient:
     async def client_credentials(
         self, audience: str | None = None, scope: str | None = None
     ) -> TokenGrant:
-        form = {"grant_type": "client_credentials"}
-        if audience:
-            form["audience"] = audience
+        form = {"grant_type": "client_credentials", **_target(audience)}
         if scope:
             form["scope"] = scope
         return await self._request(form)
@@ -116,8 +115,7 @@ class TokenEndpointClient:
             "subject_token_type": ACCESS_TOKEN_TYPE,
             "requested_token_type": ACCESS_TOKEN_TYPE,
         }
-        if audience:
-            form["audience"] = audience
+        form |= _target(audience)
         if requested_subject:
             form["requested_subject"] = requested_subject
         if scope:
@@ -151,6 +149,17 @@ class TokenEndpointClient:
             code = error if isinstance(error, str) and error.isidentifier() else "invalid_response"
             raise TokenEndpointError(code, status)
         return _grant(body, status)
+
+
+def _target(audience: str | None) -> dict[str, str]:
+    """Name the token's audience both ways: `audience` (RFC 8693, common providers) and,
+    when it is an absolute URI, `resource` (RFC 8707), which some providers require."""
+    if not audience:
+        return {}
+    target = {"audience": audience}
+    if urlsplit(audience).scheme:
+        target["resource"] = audience
+    return target
 
 
 def _grant(body: Mapping[str, object], status: int) -> TokenGrant:
