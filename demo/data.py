@@ -1,6 +1,7 @@
 """Deterministic demo customers and what the four portals know about them.
 
     demo_customers(count, seed)      ─▶ [DemoCustomer]  identity + the customer's id in each portal
+    demo_employees()                 ─▶ [DemoEmployee]  staff who sign on (no portal accounts)
     build_dataset(customers, today)  ─▶ DemoDataset     profiles, orders, invoices, tickets, cases
 
 Each portal keys its data by its own id (CRM id, shop number, billing account, support
@@ -35,6 +36,7 @@ __all__ = [
     "CaseStep",
     "DemoCustomer",
     "DemoDataset",
+    "DemoEmployee",
     "Email",
     "Invoice",
     "Order",
@@ -48,6 +50,7 @@ __all__ = [
     "Ticket",
     "build_dataset",
     "demo_customers",
+    "demo_employees",
 ]
 
 # Customers whose 1-based position modulo 15 is in this set belong to an organisation:
@@ -69,6 +72,20 @@ class DemoCustomer:
     support_party: str
     tenant: str | None = None
     org_role: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoEmployee:
+    """A member of staff: signs on like a customer but has no portal accounts.
+
+    `roles` decide what the employee may do, e.g. "customer_service" may act for a
+    customer (token exchange with `requested_subject`).
+    """
+
+    subject: str
+    name: str
+    email: str
+    roles: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -177,6 +194,16 @@ def demo_customers(count: int = 60, seed: int = 7) -> list[DemoCustomer]:
             )
         )
     return customers
+
+
+def demo_employees() -> list[DemoEmployee]:
+    """The fixed demo staff: emp-001 works in customer service, emp-002 in marketing."""
+    return [
+        DemoEmployee(
+            "emp-001", "Clara Oswald", "clara.oswald@staff.example.com", ("customer_service",)
+        ),
+        DemoEmployee("emp-002", "Martin Becker", "martin.becker@staff.example.com", ("marketing",)),
+    ]
 
 
 def build_dataset(customers: Sequence[DemoCustomer], today: date, *, seed: int = 7) -> DemoDataset:

@@ -24,6 +24,7 @@ from tests.demo.harness import (
     TODAY,
     make_portal,
 )
+from tests.demo.oidc import CLIENT_SECRET
 
 
 # The dataset is immutable (portals copy what they change), so one per session is safe.
@@ -76,6 +77,13 @@ async def any_portal(
 
 
 @pytest.fixture
+async def browser() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client that keeps cookies like a browser, also for 127.0.0.1."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        yield client
+
+
+@pytest.fixture
 async def issuer(customers: list[DemoCustomer]) -> AsyncIterator[DevIssuer]:
-    async with DevIssuer(customers) as server:
+    async with DevIssuer(customers, client_secret=CLIENT_SECRET) as server:
         yield server

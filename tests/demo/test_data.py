@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from demo.data import DemoCustomer, DemoDataset, build_dataset, demo_customers
+from demo.data import DemoCustomer, DemoDataset, build_dataset, demo_customers, demo_employees
 from tests.demo.harness import TODAY
 
 
@@ -109,3 +109,13 @@ def test_customer_lookup(dataset: DemoDataset) -> None:
     assert dataset.customer("cust-002").crm_id == "C-10002"
     with pytest.raises(KeyError):
         dataset.customer("cust-999")
+
+
+def test_employees_are_fixed_and_apart_from_customers(customers: list[DemoCustomer]) -> None:
+    employees = demo_employees()
+    assert employees == demo_employees()
+    by_subject = {e.subject: e for e in employees}
+    assert by_subject["emp-001"].roles == ("customer_service",)
+    assert by_subject["emp-002"].roles == ("marketing",)
+    assert not {e.subject for e in employees} & {c.subject for c in customers}
+    assert not {e.email for e in employees} & {c.email for c in customers}

@@ -40,7 +40,20 @@ async def test_discovery_points_at_its_own_endpoints(
     assert document["authorization_endpoint"] == f"{issuer.url}/authorize"
     assert document["end_session_endpoint"] == f"{issuer.url}/logout"
     assert document["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert "password" in document["grant_types_supported"]
+    assert document["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "password",
+    ]
+    assert document["response_types_supported"] == ["code"]
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    assert document["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+    ]
+    assert {"openid", "profile", "email"} <= set(document["scopes_supported"])
 
 
 async def test_jwks_publishes_the_public_key(
@@ -101,7 +114,8 @@ async def test_pyjwt_jwks_client_can_fetch_the_keys(issuer: DevIssuer) -> None:
     [
         ({"grant_type": "password", "username": "cust-001", "password": "wrong"}, "invalid_grant"),
         ({"grant_type": "password", "username": "cust-999", "password": "demo"}, "invalid_grant"),
-        ({"grant_type": "client_credentials"}, "unsupported_grant_type"),
+        ({"grant_type": "implicit"}, "unsupported_grant_type"),
+        ({"username": "cust-001", "password": "demo"}, "invalid_request"),
     ],
 )
 async def test_bad_token_requests_are_400(
@@ -120,7 +134,28 @@ async def test_dev_token_needs_no_password(
     async with session.get(f"{issuer.url}/dev/token?customer=cust-999") as resp:
         assert resp.status == 404
         assert "error" in await resp.json()
-    assert issuer.requests["dev_token"] == 2
+    body = await get_json(session, f"{issuer.url}/dev/token?employee=emp-001")
+    claims = await verify(session, issuer, body["access_token"])
+    assert (claims["sub"], claims["roles"]) == ("emp-001", ["customer_service"])
+    for query in ("", "?employee=emp-999", "?customer=cust-001&employee=emp-001"):
+        async with session.get(f"{issuer.url}/dev/token{query}") as resp:
+            assert resp.status in {400, 404}
+    assert issuer.requests["dev_token"] == 6
+
+
+async def test_employees_get_their_roles_and_no_links(
+    session: aiohttp.ClientSession, issuer: DevIssuer
+) -> None:
+    claims = await verify(session, issuer, issuer.issue_token("emp-002"))
+    assert claims["sub"] == "emp-002"
+    assert claims["roles"] == ["marketing"]
+    assert claims["name"] and claims["email"].endswith("@staff.example.com")
+    assert "links" not in claims and "tenant" not in claims
+    form = {"grant_type": "password", "username": "emp-001", "password": "demo"}
+    async with session.post(f"{issuer.url}/token", data=form) as resp:
+        assert resp.status == 200
+        token = (await resp.json())["access_token"]
+    assert (await verify(session, issuer, token))["roles"] == ["customer_service"]
 
 
 async def test_rotate_key_keeps_old_tokens_valid(
@@ -161,11 +196,9 @@ async def test_issue_token_rejects_unknown_subjects_and_needs_a_start(
         DevIssuer(customers).issue_token("cust-001")
 
 
-async def test_authorize_is_not_implemented_and_logout_redirects_to_loopback_only(
+async def test_logout_redirects_to_loopback_only(
     session: aiohttp.ClientSession, issuer: DevIssuer
 ) -> None:
-    async with session.get(f"{issuer.url}/authorize") as resp:
-        assert resp.status == 501
     async with session.get(f"{issuer.url}/logout") as resp:
         assert resp.status == 200
     back = "http://127.0.0.1:9/signed-out"
@@ -176,3 +209,4 @@ async def test_authorize_is_not_implemented_and_logout_redirects_to_loopback_onl
     params = {"post_logout_redirect_uri": "https://evil.example/"}
     async with session.get(url, params=params, allow_redirects=False) as resp:
         assert resp.status == 400
+    assert issuer.requests["end_session"] == 3

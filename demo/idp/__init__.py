@@ -1,0 +1,17 @@
+"""The development OpenID Connect provider, in parts.
+
+issuer.py          DevIssuer: the server, its routes, login and logout
+authorization.py   the authorization request and PKCE checks
+token_endpoint.py  POST /token: code, refresh, client credentials, token exchange, password
+mint.py            claims and signatures of access and id tokens
+grants.py          browser sessions, codes and refresh token families (in memory)
+clients.py         the registered client, client authentication, allowed redirects
+people.py          demo customers and employees who can sign on
+keys.py            RS256 keys, rotation and the JWKS
+pages.py           the login and error pages
+"""
+
+from demo.idp.issuer import DevIssuer
+from demo.idp.people import DEMO_PASSWORD
+
+__all__ = ["DEMO_PASSWORD", "DevIssuer"]
