@@ -32,6 +32,7 @@ from connectors.kinds import discover_kinds
 from demo.portals.base import DemoPortal
 from demo.stack import DemoStack
 from gateway.app import create_app
+from gateway.cli import GatewayServer
 from gateway.telemetry import build_tracer_provider
 
 __all__ = [
@@ -167,7 +168,8 @@ async def open_gateway_client(
         return
 
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    uvicorn_server = uvicorn.Server(config)
+    # The CLI's server class, so the bench measures what `portalgate serve` runs.
+    uvicorn_server = GatewayServer(config, banner=None)
     serving = asyncio.create_task(uvicorn_server.serve())
     try:
         async with asyncio.timeout(_START_TIMEOUT_S):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import socket
@@ -28,7 +29,7 @@ from gateway.app import create_app
 from gateway.telemetry import build_tracer_provider
 from sso.upstream import UpstreamCredentials
 
-__all__ = ["main"]
+__all__ = ["GatewayServer", "main"]
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "registry.example.yaml"
 
@@ -67,7 +68,7 @@ def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> 
     )
 
 
-class _Server(uvicorn.Server):
+class GatewayServer(uvicorn.Server):
     """uvicorn's server, printing a banner once the gateway has started listening."""
 
     def __init__(self, config: uvicorn.Config, banner: str | None) -> None:
@@ -76,12 +77,16 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        # Everything alive now (modules, schema, runtime) lives as long as the process;
+        # moving it out of the collector's view keeps full collections short
+        # (bench/README.md measured GC at a third of wall time under load without this).
+        gc.freeze()
         if self._banner and self.started:
             print(self._banner, flush=True)
 
 
 async def _serve(app: Starlette, host: str, port: int, banner: str | None = None) -> None:
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="info"), banner)
+    server = GatewayServer(uvicorn.Config(app, host=host, port=port, log_level="info"), banner)
     await server.serve()
     if not server.started:
         raise SystemExit(1)

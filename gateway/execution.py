@@ -8,22 +8,23 @@ document ─▶ ParserCache ─▶ MaxTokens ─▶ ValidationCache + depth/alia
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
 from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
@@ -115,28 +116,39 @@ def _root_fields(execution: ExecutionContext) -> tuple[str, ...]:
     return ()
 
 
-def _no_arguments(_args: dict[str, Any], _info: Any) -> dict[str, Any]:
-    """Field arguments may hold personal data (profile changes): none go into spans."""
-    return {}
+class OperationTracing(OpenTelemetryExtension):
+    """strawberry's OpenTelemetry spans for the operation, parsing and validation only.
+
+    Its per-field spans would make every field of a response a coroutine (~120 spans and
+    ~470 tasks per dashboard, bench/README.md); what SREs need per field is already in
+    `source.load` and `connector.fetch`. Field arguments therefore never reach a span.
+    """
+
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        return _next(root, info, *args, **kwargs)
 
 
 def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) -> strawberry.Schema:
     """The unified schema wrapped in the gateway's extensions.
 
     Extensions are factories, one instance per operation, as strawberry recommends; the
-    parser and validation caches still share one LRU across requests.
+    parser and validation caches share one LRU across requests. The limit rules are built
+    once here: a rule class built per request would make every validation a cache miss.
     """
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, should_ignore=None),
+        alias_rule(settings.max_aliases),
+    ]
     return build_schema(
         extensions=[
             MaskUnexpectedErrors,
             partial(ParserCache, maxsize=256),
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(AddValidationRules, limits),
             partial(ValidationCache, maxsize=256),
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-            partial(
-                OpenTelemetryExtension, tracer_provider=tracer_provider, arg_filter=_no_arguments
-            ),
+            partial(OperationTracing, tracer_provider=tracer_provider),
             AuditActing,
         ],
         schema_class=GatewaySchema,
