@@ -15,14 +15,16 @@ from __future__ import annotations
 import abc
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-__all__ = ["DemoServer"]
+__all__ = ["CleanupContext", "DemoServer"]
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 # Open requests get this long to finish when the server closes; hanging ones are dropped.
 _SHUTDOWN_TIMEOUT_S = 1.0
@@ -31,8 +33,9 @@ _SHUTDOWN_TIMEOUT_S = 1.0
 class DemoServer(abc.ABC):
     """Base of the demo portals and the dev identity provider.
 
-    Subclasses implement `_routes()`, and may add middlewares with `_middlewares()` and
-    name requests differently with `route_name()`.
+    Subclasses implement `_routes()`, and may add middlewares with `_middlewares()`,
+    resources that live as long as the application with `_cleanup_contexts()`, and name
+    requests differently with `route_name()`.
     """
 
     def __init__(self) -> None:
@@ -49,6 +52,10 @@ class DemoServer(abc.ABC):
     def _middlewares(self) -> Iterable[Middleware]:
         return ()
 
+    def _cleanup_contexts(self) -> Iterable[CleanupContext]:
+        """aiohttp cleanup contexts: code before `yield` runs at start-up, after it at close."""
+        return ()
+
     def route_name(self, request: web.Request) -> str:
         """The name `requests` counts this request under (the matched route's name)."""
         return request.match_info.route.name or "unmatched"
@@ -61,6 +68,7 @@ class DemoServer(abc.ABC):
         """
         app = web.Application(middlewares=[self._count, *self._middlewares()])
         app.add_routes(list(self._routes()))
+        app.cleanup_ctx.extend(self._cleanup_contexts())
         return app
 
     @web.middleware

@@ -1,19 +1,21 @@
 """Billing: invoices over JSON REST, one billing account (ACC-123456) per request.
 
     GET /billing/accounts/{account}/invoices[?state=PAID|OPEN|OVERDUE]   invoices.by_account
+    GET /billing/organisations/{org}/invoices[?state=...]                invoices.by_organisation
 
-Every /billing route needs HTTP Basic auth; errors are `{"fault": ...}`. There is no
-batch endpoint.
+Every /billing route needs HTTP Basic auth (billing trusts its one caller, the gateway,
+to ask only for what the user may see); errors are `{"fault": ...}`. There is no batch
+endpoint. An organisation's invoices are those of all its members' accounts.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
-from demo.data import DemoDataset
+from demo.data import DemoDataset, Invoice
 from demo.portals.base import DemoPortal, Knobs, same_secret
 
 __all__ = ["BillingPortal"]
@@ -36,12 +38,31 @@ class BillingPortal(DemoPortal):
         super().__init__(dataset, knobs=knobs, seed=seed)
         self._username = username
         self._password = password
+        accounts: dict[str, list[str]] = {}
+        for customer in dataset.customers:
+            if customer.tenant is not None:
+                accounts.setdefault(customer.tenant, []).append(customer.billing_account)
+        self._by_org = {
+            org: tuple(
+                sorted(
+                    (i for account in members for i in dataset.invoices.get(account, ())),
+                    key=lambda i: (i.issued, i.invoice_id),
+                    reverse=True,
+                )
+            )
+            for org, members in accounts.items()
+        }
 
     def _api_routes(self) -> Iterable[web.RouteDef]:
         return [
             web.get(
                 "/billing/accounts/{account}/invoices", self._invoices, name="invoices.by_account"
-            )
+            ),
+            web.get(
+                "/billing/organisations/{org}/invoices",
+                self._organisation_invoices,
+                name="invoices.by_organisation",
+            ),
         ]
 
     def failure_response(self, status: int) -> web.Response:
@@ -57,6 +78,16 @@ class BillingPortal(DemoPortal):
         return user_ok and password_ok
 
     async def _invoices(self, request: web.Request) -> web.Response:
+        account = request.match_info["account"]
+        return self._answer(request, account, self.dataset.invoices.get(account), "account")
+
+    async def _organisation_invoices(self, request: web.Request) -> web.Response:
+        organisation = request.match_info["org"]
+        return self._answer(request, organisation, self._by_org.get(organisation), "organisation")
+
+    def _answer(
+        self, request: web.Request, name: str, invoices: Sequence[Invoice] | None, what: str
+    ) -> web.Response:
         if not self._authorised(request):
             return web.json_response(
                 {"fault": "auth"},
@@ -68,10 +99,8 @@ class BillingPortal(DemoPortal):
             return web.json_response(
                 {"fault": f"state must be one of {', '.join(_STATES)}"}, status=400
             )
-        account = request.match_info["account"]
-        invoices = self.dataset.invoices.get(account)
         if invoices is None:
-            return web.json_response({"fault": "no such account"}, status=404)
+            return web.json_response({"fault": f"no such {what}"}, status=404)
         rendered = [
             {
                 "invoiceId": i.invoice_id,
@@ -84,7 +113,7 @@ class BillingPortal(DemoPortal):
             for i in invoices
             if state is None or i.state == state
         ]
-        return web.json_response({"account": account, "invoices": rendered})
+        return web.json_response({"account": name, "invoices": rendered})
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:

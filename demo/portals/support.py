@@ -2,11 +2,14 @@
 
     POST /soap   SOAPAction: GetTickets | GetCases | OpenTicket   counted as soap.<action>
 
-Requests carry `X-Support-Key` and a plain `<Envelope><Body><Action>...</Action></Body>
-</Envelope>` (namespaces, if any, are ignored). Answers are the same plain envelope with
-`<ActionResponse>`, as `text/xml; charset=utf-8`. Every failure is a SOAP Fault:
-HTTP 401 for a bad key, otherwise HTTP 500 with faultcode `Client` (the request is wrong)
-or `Server` (the portal failed), as legacy SOAP stacks do.
+Requests carry `X-Support-Key` (when `api_key` is set) or `Authorization: Bearer <JWT>`
+(when `jwt_issuer` is set: a client-credentials token with `aud` = `jwt_audience` and
+`client_id` = `jwt_client_id`); with both set, either is accepted. The body is a plain
+`<Envelope><Body><Action>...</Action></Body></Envelope>` (namespaces, if any, are
+ignored). Answers are the same plain envelope with `<ActionResponse>`, as
+`text/xml; charset=utf-8`. Every failure is a SOAP Fault: HTTP 401 for a bad key or
+token, 503 `Server` when the token cannot be checked, otherwise HTTP 500 with faultcode
+`Client` (the request is wrong) or `Server` (the portal failed), as legacy SOAP stacks do.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from defusedxml import DefusedXmlException
 
 from demo.data import Case, DemoDataset, Ticket
 from demo.portals.base import MAX_BATCH, DemoPortal, Knobs, format_instant, same_secret
+from demo.portals.bearer import (
+    ISSUER_KEYS,
+    InvalidBearer,
+    IssuerUnavailable,
+    bearer_token,
+    issuer_keys_context,
+)
+from demo.server import CleanupContext
 
 __all__ = ["SupportPortal"]
 
@@ -30,7 +41,10 @@ _MAX_MESSAGE = 4000
 
 
 class SupportPortal(DemoPortal):
-    """Simulated support desk. Tickets opened here are kept in this instance."""
+    """Simulated support desk. Tickets opened here are kept in this instance.
+
+    Give `api_key`, `jwt_issuer` or both.
+    """
 
     content_type = "text/xml"
 
@@ -38,12 +52,20 @@ class SupportPortal(DemoPortal):
         self,
         dataset: DemoDataset,
         *,
-        api_key: str,
+        api_key: str | None = None,
+        jwt_issuer: str | None = None,
+        jwt_audience: str = "support-portal",
+        jwt_client_id: str = "portalgate",
         knobs: Knobs | None = None,
         seed: int = 0,
     ) -> None:
+        if api_key is None and jwt_issuer is None:
+            raise ValueError("SupportPortal needs an api_key, a jwt_issuer or both")
         super().__init__(dataset, knobs=knobs, seed=seed)
         self._api_key = api_key
+        self._jwt_issuer = jwt_issuer
+        self._jwt_audience = jwt_audience
+        self._jwt_client_id = jwt_client_id
         self._parties = {c.support_party for c in dataset.customers}
         self._tickets = {party: list(tickets) for party, tickets in dataset.tickets.items()}
         numbers = [int(t.ticket_id[2:]) for ts in dataset.tickets.values() for t in ts]
@@ -63,12 +85,36 @@ class SupportPortal(DemoPortal):
         action = _action(request)
         return f"soap.{action}" if action in _ACTIONS else "soap.unknown"
 
+    def _cleanup_contexts(self) -> Iterable[CleanupContext]:
+        return () if self._jwt_issuer is None else (issuer_keys_context(self._jwt_issuer),)
+
     def failure_response(self, status: int) -> web.Response:
         return _fault("Server", "simulated failure", status=status)
 
+    async def _authenticate(self, request: web.Request) -> web.Response | None:
+        """None if the caller may use the API, else the fault to answer with."""
+        if self._api_key is not None and same_secret(
+            request.headers.get("X-Support-Key"), self._api_key
+        ):
+            return None
+        token = bearer_token(request)
+        if self._jwt_issuer is None or token is None:
+            reason = "invalid api key" if self._api_key is not None else "missing token"
+            return _fault("Client", reason, status=401)
+        try:
+            claims = await request.app[ISSUER_KEYS].verify(token, (self._jwt_audience,))
+        except InvalidBearer:
+            return _fault("Client", "invalid token", status=401)
+        except IssuerUnavailable:
+            return _fault("Server", "identity provider unavailable", status=503)
+        if claims.get("client_id") != self._jwt_client_id:
+            return _fault("Client", "invalid token", status=401)
+        return None
+
     async def _soap(self, request: web.Request) -> web.Response:
-        if not same_secret(request.headers.get("X-Support-Key"), self._api_key):
-            return _fault("Client", "invalid api key", status=401)
+        refused = await self._authenticate(request)
+        if refused is not None:
+            return refused
         action = _action(request)
         if action not in _ACTIONS:
             return _fault("Client", f"SOAPAction must be one of {', '.join(_ACTIONS)}")

@@ -87,3 +87,17 @@ async def browser() -> AsyncIterator[aiohttp.ClientSession]:
 async def issuer(customers: list[DemoCustomer]) -> AsyncIterator[DevIssuer]:
     async with DevIssuer(customers, client_secret=CLIENT_SECRET) as server:
         yield server
+
+
+@pytest.fixture
+async def orders_jwt(dataset: DemoDataset, issuer: DevIssuer) -> AsyncIterator[OrdersPortal]:
+    """The web shop accepting the issuer's JWTs as well as the static token."""
+    async with OrdersPortal(dataset, token=ORDERS_TOKEN, jwt_issuer=issuer.url) as portal:
+        yield portal
+
+
+@pytest.fixture
+async def support_jwt(dataset: DemoDataset, issuer: DevIssuer) -> AsyncIterator[SupportPortal]:
+    """The support desk accepting client-credentials JWTs only."""
+    async with SupportPortal(dataset, jwt_issuer=issuer.url) as portal:
+        yield portal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from demo.data import DemoCustomer
+from demo.data import DemoCustomer, DemoDataset
 from demo.portals.billing import BillingPortal
 from tests.demo.harness import BILLING_PASSWORD, BILLING_USER, TODAY
 
@@ -71,3 +71,39 @@ async def test_missing_or_wrong_credentials_are_a_401(
         assert resp.status == 401
         assert resp.headers["WWW-Authenticate"] == 'Basic realm="billing"'
         assert await resp.json() == {"fault": "auth"}
+
+
+async def test_invoices_of_an_organisation_span_its_members(
+    session: aiohttp.ClientSession, billing: BillingPortal, dataset: DemoDataset
+) -> None:
+    url = f"{billing.url}/billing/organisations/org-acme/invoices"
+    async with session.get(url, headers=AUTH) as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["account"] == "org-acme"
+    accounts = [c.billing_account for c in dataset.customers if c.tenant == "org-acme"]
+    expected = {i.invoice_id for a in accounts for i in dataset.invoices.get(a, ())}
+    assert {i["invoiceId"] for i in body["invoices"]} == expected
+    issued = [i["issued"] for i in body["invoices"]]
+    assert issued == sorted(issued, reverse=True)
+    assert set(body["invoices"][0]) == {
+        "invoiceId",
+        "issued",
+        "due",
+        "amountCents",
+        "currency",
+        "state",
+    }
+    async with session.get(url, params={"state": "OVERDUE"}, headers=AUTH) as resp:
+        assert {i["state"] for i in (await resp.json())["invoices"]} == {"OVERDUE"}
+    assert billing.requests["invoices.by_organisation"] == 2
+
+
+async def test_organisation_invoices_need_auth_and_a_known_organisation(
+    session: aiohttp.ClientSession, billing: BillingPortal
+) -> None:
+    url = f"{billing.url}/billing/organisations/org-none/invoices"
+    async with session.get(url, headers=AUTH) as resp:
+        assert (resp.status, await resp.json()) == (404, {"fault": "no such organisation"})
+    async with session.get(f"{billing.url}/billing/organisations/org-acme/invoices") as resp:
+        assert resp.status == 401

@@ -23,7 +23,12 @@ async def test_stack_starts_serves_and_closes(session: aiohttp.ClientSession) ->
             "BILLING_USER",
             "BILLING_PASSWORD",
             "SUPPORT_API_KEY",
+            "PORTALGATE_CLIENT_ID",
+            "PORTALGATE_CLIENT_SECRET",
         }
+        assert env["PORTALGATE_CLIENT_ID"] == stack.issuer.client_id == "portalgate"
+        assert env["PORTALGATE_CLIENT_SECRET"] == stack.issuer.client_secret
+        assert [e.subject for e in stack.employees] == ["emp-001", "emp-002"]
         assert len(stack.customers) == 12
         assert stack.dataset.today == TODAY
         assert env["ISSUER_URL"] == stack.issuer.url
@@ -52,6 +57,43 @@ async def test_stack_starts_serves_and_closes(session: aiohttp.ClientSession) ->
 
 async def test_each_stack_has_fresh_secrets() -> None:
     async with open_demo_stack(customers=3) as first, open_demo_stack(customers=3) as second:
-        for name in ("CRM_API_KEY", "ORDERS_TOKEN", "BILLING_PASSWORD", "SUPPORT_API_KEY"):
+        names = ("CRM_API_KEY", "ORDERS_TOKEN", "BILLING_PASSWORD", "SUPPORT_API_KEY")
+        for name in (*names, "PORTALGATE_CLIENT_SECRET"):
             assert first.env[name] != second.env[name]
         assert first.customers == second.customers
+
+
+async def test_the_stacks_portals_accept_the_stacks_client_tokens(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with open_demo_stack(customers=3, today=TODAY) as stack:
+        env = stack.env
+        client = {
+            "client_id": env["PORTALGATE_CLIENT_ID"],
+            "client_secret": env["PORTALGATE_CLIENT_SECRET"],
+        }
+        token_url = f"{env['ISSUER_URL']}/token"
+        form = {"grant_type": "client_credentials", "audience": "support-portal", **client}
+        async with session.post(token_url, data=form) as resp:
+            support_token = (await resp.json())["access_token"]
+        party = stack.customers[0].support_party
+        body = f"<Envelope><Body><GetCases><PartyId>{party}</PartyId></GetCases></Body></Envelope>"
+        headers = {"Authorization": f"Bearer {support_token}", "SOAPAction": "GetCases"}
+        async with session.post(f"{env['SUPPORT_URL']}/soap", data=body, headers=headers) as resp:
+            assert resp.status == 200
+
+        form = {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": stack.issuer.issue_token("emp-001"),
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "requested_subject": "cust-002",
+            "audience": "orders-portal",
+            **client,
+        }
+        async with session.post(token_url, data=form) as resp:
+            assert resp.status == 200
+            orders_token = (await resp.json())["access_token"]
+        shop_no = stack.customers[1].shop_no
+        url = f"{env['ORDERS_URL']}/shop/customers/{shop_no}/orders"
+        async with session.get(url, headers={"Authorization": f"Bearer {orders_token}"}) as resp:
+            assert resp.status == 200
