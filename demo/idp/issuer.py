@@ -144,7 +144,6 @@ class DevIssuer(DemoServer):
         `overrides` replace or add claims; a value of None removes the claim. Raises
         KeyError for an unknown subject and RuntimeError before `start()`.
         """
-        self._keys.current  # noqa: B018 - RuntimeError before start(), before any claim
         claims = self._mint.access_claims(subject)
         for name, value in overrides.items():
             if value is None:
