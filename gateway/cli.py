@@ -27,7 +27,7 @@ from config.settings import Settings
 from connectors.kinds import discover_kinds
 from gateway.app import create_app
 from gateway.telemetry import build_tracer_provider
-from sso.upstream import UpstreamCredentials
+from sso.upstream import ClientCredentialsAuth, TokenExchangeAuth, UpstreamCredentials
 
 __all__ = ["GatewayServer", "main"]
 
@@ -59,9 +59,22 @@ def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> 
     """Validate `path`; returns a one-line summary, raises ConfigError."""
     registry = load_registry(path, environ, discover_kinds())
     if secrets:
-        UpstreamCredentials(
-            {n: s.auth for n, s in registry.connectors.items()}, environ, source=path
+        oauth_ready = bool(
+            environ.get("PORTALGATE_CLIENT_ID") and environ.get("PORTALGATE_CLIENT_SECRET")
         )
+        static = {
+            name: spec.auth
+            for name, spec in registry.connectors.items()
+            if not isinstance(spec.auth, ClientCredentialsAuth | TokenExchangeAuth)
+        }
+        UpstreamCredentials(static, environ, source=path)
+        for name, spec in registry.connectors.items():
+            if name not in static and not oauth_ready:
+                raise ConfigError(
+                    path,
+                    f"connectors.{name}.auth.scheme",
+                    f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET",
+                )
     return (
         f"{path}: ok: {len(registry.connectors)} connectors, "
         f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"

@@ -7,7 +7,7 @@ that exists but is someone else's is reported exactly like one that does not exi
 
 from __future__ import annotations
 
-from connectors.errors import RecordNotFound
+from connectors.errors import RecordNotFound, UpstreamRejected
 from connectors.records import OrderRecord, Record
 from resolvers import viewer
 from resolvers._types import Info
@@ -32,6 +32,12 @@ async def find_node(info: Info, type_name: str, raw_id: str) -> Record | None:
                 order = await info.context.loaders.load("order", raw_id)
             except RecordNotFound:
                 return None
+            except UpstreamRejected as exc:
+                # A portal that checks ownership itself refuses someone else's order: to
+                # the viewer that is the same as no such order.
+                if exc.status == 403:
+                    return None
+                raise
             assert isinstance(order, OrderRecord)
             return order if order.customer_id == owner_key else None
         case "Invoice":

@@ -29,7 +29,7 @@ from connectors.kinds import discover_kinds
 from demo.portals.base import DemoPortal, Knobs
 from demo.stack import DemoStack, open_demo_stack
 from sso.principal import Principal
-from sso.upstream import UpstreamCredentials
+from sso.upstream import ApiKeyAuth, SecretRef, StaticBearerAuth, UpstreamCredentials
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
 TODAY = date(2026, 11, 20)
@@ -48,9 +48,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(in_session_loop, append=False)
 
 
+# The example registry gives orders the customer's exchanged token and support the
+# gateway's client-credentials token; with those a portal serves one customer's data
+# only. Contract and mapping tests read many customers in one batch, so they use each
+# portal's back-office credential instead (the gateway's flows are tested in integration).
+BACK_OFFICE = {
+    "orders": StaticBearerAuth(scheme="bearer", token=SecretRef(env="ORDERS_TOKEN")),
+    "support": ApiKeyAuth(
+        scheme="api_key", header="X-Support-Key", secret=SecretRef(env="SUPPORT_API_KEY")
+    ),
+}
+
+
 def build_credentials(registry: Registry, environ: Mapping[str, str]) -> UpstreamCredentials:
     """Every connector's credentials, resolved from `environ` as at gateway start."""
-    schemes = {name: spec.auth for name, spec in registry.connectors.items()}
+    schemes = {name: BACK_OFFICE.get(name, spec.auth) for name, spec in registry.connectors.items()}
     return UpstreamCredentials(schemes, environ, source=registry.source)
 
 

@@ -30,13 +30,22 @@ ENV = {
 
 
 @pytest.fixture
-async def issuer() -> AsyncIterator[str]:
+async def issuer() -> AsyncIterator[DevIssuer]:
     async with DevIssuer(demo_customers(3)) as running:
-        yield running.url
+        yield running
+
+
+def settings_for(issuer: DevIssuer, registry: Path) -> Settings:
+    return Settings(
+        registry_path=registry,
+        issuer=issuer.url,
+        client_id=issuer.client_id,
+        client_secret=issuer.client_secret,
+    )
 
 
 async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
-    tmp_path: Path, tracer_provider: TracerProvider, issuer: str
+    tmp_path: Path, tracer_provider: TracerProvider, issuer: DevIssuer
 ) -> None:
     data = yaml.safe_load(EXAMPLE.read_text())
     data["connectors"]["support"]["owns"].append("order_items")
@@ -45,7 +54,7 @@ async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
     path.write_text(yaml.safe_dump(data))
 
     with pytest.raises(ConfigError) as caught:
-        async with open_runtime(Settings(registry_path=path, issuer=issuer), tracer_provider, ENV):
+        async with open_runtime(settings_for(issuer, path), tracer_provider, ENV):
             pass
 
     assert caught.value.file == str(path)
@@ -54,14 +63,12 @@ async def test_a_kind_that_cannot_serve_an_owned_capability_fails_start(
 
 
 async def test_a_missing_secret_fails_start_without_showing_any_value(
-    tracer_provider: TracerProvider, issuer: str
+    tracer_provider: TracerProvider, issuer: DevIssuer
 ) -> None:
     env = {k: v for k, v in ENV.items() if k != "BILLING_PASSWORD"}
 
     with pytest.raises(ConfigError) as caught:
-        async with open_runtime(
-            Settings(registry_path=EXAMPLE, issuer=issuer), tracer_provider, env
-        ):
+        async with open_runtime(settings_for(issuer, EXAMPLE), tracer_provider, env):
             pass
 
     assert caught.value.key == "connectors.billing.auth.password"
@@ -74,3 +81,15 @@ async def test_missing_issuer_fails_start(tracer_provider: TracerProvider) -> No
         async with open_runtime(Settings(registry_path=EXAMPLE), tracer_provider, ENV):
             pass
     assert caught.value.key == "PORTALGATE_ISSUER"
+
+
+async def test_oauth_upstream_schemes_need_the_gateways_client(
+    tracer_provider: TracerProvider, issuer: DevIssuer
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        async with open_runtime(
+            Settings(registry_path=EXAMPLE, issuer=issuer.url), tracer_provider, ENV
+        ):
+            pass
+    assert caught.value.key == "connectors.orders.auth.scheme"
+    assert "PORTALGATE_CLIENT_ID" in caught.value.problem
