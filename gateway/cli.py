@@ -109,32 +109,39 @@ async def _demo(port: int, config: Path) -> None:
     from demo.stack import open_demo_stack  # the gateway itself never imports demo/
 
     async with open_demo_stack() as stack:
+        base = f"http://127.0.0.1:{port}"
         settings = Settings(
             registry_path=config,
             issuer=stack.issuer.url,
+            client_id=stack.env["PORTALGATE_CLIENT_ID"],
+            client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
+            public_url=base,
+            post_logout_url=f"{base}/auth/session",
             development=True,
         )
         environ = {**os.environ, **stack.env}
         app = create_app(settings, tracer_provider=build_tracer_provider(), environ=environ)
         first = stack.customers[0]
         token = stack.issuer.issue_token(first.subject)
-        url = f"http://127.0.0.1:{port}/graphql"
         banner = "\n".join(
             [
                 "",
                 "portalgate demo is running.",
-                f"  GraphiQL:  {url}",
-                f"  Health:    http://127.0.0.1:{port}/health",
+                f"  GraphiQL:  {base}/graphql",
+                f"  Health:    {base}/health",
                 f"  Customer:  {first.subject} ({first.first_name} {first.last_name})",
                 f"  Token:     {token}",
                 '  In GraphiQL, add the header:  {"Authorization": "Bearer <token>"}',
                 "  Try:  { viewer { profile { displayName } actionItems { title dueOn } } }",
                 f"  Another customer's token (cust-001 .. cust-{len(stack.customers):03d}):",
                 f"    curl -s '{stack.issuer.url}/dev/token?customer=cust-002'",
+                f"  Browser sign-in: {base}/auth/login  (any cust-NNN, password: demo)",
                 "  Stop with Ctrl-C.",
                 "",
             ]
         )
+        # Plain http on 127.0.0.1: browsers accept Secure cookies on loopback, so the
+        # production cookie settings work unchanged in the demo.
         await _serve(app, "127.0.0.1", port, banner)
 
 

@@ -1,0 +1,215 @@
+"""The backend-for-frontend login, walked over HTTP against the development issuer:
+
+login ▶ issuer login form ▶ callback ▶ cookie ▶ query ▶ refresh ▶ logout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+
+from demo.stack import DemoStack
+from tests.integration.conftest import Gateway, open_gateway
+
+PUBLIC = "http://127.0.0.1:8765"  # what browsers would see; the test talks ASGI
+UI = "http://127.0.0.1:5173"
+QUERY = {"query": "{ viewer { profile { lastName } } }"}
+
+
+@dataclass
+class Browser:
+    """The two halves of a browser: a cookie for the gateway, a jar for the issuer."""
+
+    gateway: Gateway
+    issuer: httpx.AsyncClient
+    cookie: str = ""
+    csrf: str = ""
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        # Secure cookies are not sent over plain http by httpx's jar; send it like a
+        # browser on loopback would.
+        return {"Cookie": self.cookie, **extra}
+
+    async def sign_in(self, subject: str = "cust-001", password: str = "demo") -> httpx.Response:
+        start = await self.gateway.client.get("/auth/login", params={"return_to": "/auth/session"})
+        assert start.status_code == 302
+        form_page = await self.issuer.get(start.headers["location"])
+        assert form_page.status_code == 200
+        fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text))
+        fields = {k: v.replace("&amp;", "&") for k, v in fields.items()}
+        sent = await self.issuer.post(
+            "/login", data={**fields, "username": subject, "password": password}
+        )
+        if sent.status_code != 302:
+            return sent
+        callback = urlsplit(sent.headers["location"])
+        assert f"{callback.scheme}://{callback.netloc}" == PUBLIC
+        landed = await self.gateway.client.get(f"{callback.path}?{callback.query}")
+        if landed.status_code == 302:
+            cookie = SimpleCookie(landed.headers["set-cookie"])
+            name = next(iter(cookie))
+            self.cookie = f"{name}={cookie[name].value}"
+            session = await self.gateway.client.get("/auth/session", headers=self.headers())
+            self.csrf = session.json()["csrfToken"]
+        return landed
+
+
+async def _browser(gateway: Gateway, stack: DemoStack) -> AsyncIterator[Browser]:
+    async with httpx.AsyncClient(base_url=stack.issuer.url) as issuer:
+        yield Browser(gateway, issuer)
+
+
+@pytest.fixture
+async def browser(stack: DemoStack, tracer_provider: TracerProvider) -> AsyncIterator[Browser]:
+    async with open_gateway(
+        stack,
+        tracer_provider,
+        public_url=PUBLIC,
+        ui_origins=(UI,),
+        post_logout_url=f"{PUBLIC}/auth/session",
+    ) as gateway:
+        async for b in _browser(gateway, stack):
+            yield b
+
+
+async def test_login_sets_a_secure_httponly_cookie_and_no_token_reaches_the_browser(
+    browser: Browser,
+) -> None:
+    landed = await browser.sign_in()
+
+    assert landed.status_code == 302
+    assert landed.headers["location"] == "/auth/session"
+    set_cookie = landed.headers["set-cookie"].lower()
+    for attribute in ("httponly", "secure", "samesite=lax", "path=/"):
+        assert attribute in set_cookie
+    assert "eyj" not in set_cookie  # no JWT in the cookie
+    session = await browser.gateway.client.get("/auth/session", headers=browser.headers())
+    body = session.json()
+    assert body["authenticated"] is True
+    assert body["subject"] == "cust-001"
+    assert "eyJ" not in session.text
+    assert session.headers["cache-control"] == "no-store"
+
+
+async def test_cookie_queries_work_and_posts_need_the_csrf_token(browser: Browser) -> None:
+    await browser.sign_in()
+    client = browser.gateway.client
+
+    ok = await client.post(
+        "/graphql", json=QUERY, headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+    )
+    no_csrf = await client.post("/graphql", json=QUERY, headers=browser.headers())
+    wrong_origin = await client.post(
+        "/graphql",
+        json=QUERY,
+        headers=browser.headers(**{"X-CSRF-Token": browser.csrf, "Origin": "https://evil.example"}),
+    )
+    ui_origin = await client.post(
+        "/graphql",
+        json=QUERY,
+        headers=browser.headers(**{"X-CSRF-Token": browser.csrf, "Origin": UI}),
+    )
+    get = await client.get("/graphql", params=QUERY, headers=browser.headers())
+
+    customer = browser.gateway.stack.customers[0]
+    assert ok.json()["data"]["viewer"]["profile"]["lastName"] == customer.last_name
+    assert no_csrf.status_code == 403
+    assert no_csrf.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert wrong_origin.status_code == 403
+    assert ui_origin.status_code == 200
+    assert get.status_code == 200
+
+
+async def test_a_wrong_password_or_replayed_callback_creates_no_session(browser: Browser) -> None:
+    refused = await browser.sign_in(password="wrong")
+    assert refused.status_code == 200
+    assert 'id="error"' in refused.text
+
+    start = await browser.gateway.client.get("/auth/login")
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    forged = await browser.gateway.client.get(f"/auth/callback?code=made-up&state={state}")
+    replayed = await browser.gateway.client.get(f"/auth/callback?code=made-up&state={state}")
+    assert forged.status_code == 400
+    assert replayed.status_code == 400
+    assert "set-cookie" not in forged.headers
+    assert replayed.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_login_refuses_an_open_redirect(browser: Browser) -> None:
+    for target in ("https://evil.example/", "//evil.example/x"):
+        response = await browser.gateway.client.get("/auth/login", params={"return_to": target})
+        assert response.status_code == 400
+    allowed = await browser.gateway.client.get("/auth/login", params={"return_to": f"{UI}/home"})
+    assert allowed.status_code == 302
+
+
+async def test_tokens_are_refreshed_before_they_expire(
+    stack: DemoStack, tracer_provider: TracerProvider
+) -> None:
+    # A margin longer than the token's life makes every request refresh it.
+    async with open_gateway(
+        stack, tracer_provider, public_url=PUBLIC, session_refresh_margin_s=10_000
+    ) as gateway:
+        async for browser in _browser(gateway, stack):
+            await browser.sign_in()
+            before = stack.issuer.requests["token"]
+            for _ in range(3):
+                response = await gateway.client.get(
+                    "/graphql", params=QUERY, headers=browser.headers()
+                )
+                assert response.json()["data"]["viewer"]["profile"]["lastName"]
+            assert stack.issuer.requests["token"] - before >= 3  # one refresh grant each
+
+
+async def test_no_refresh_while_the_token_is_fresh(browser: Browser) -> None:
+    await browser.sign_in()
+    before = browser.gateway.stack.issuer.requests["token"]
+    for _ in range(3):
+        await browser.gateway.client.get("/graphql", params=QUERY, headers=browser.headers())
+    assert browser.gateway.stack.issuer.requests["token"] == before
+
+
+async def test_logout_ends_the_session_here_and_at_the_issuer(browser: Browser) -> None:
+    await browser.sign_in()
+    client = browser.gateway.client
+
+    no_csrf = await client.post("/auth/logout", headers=browser.headers())
+    assert no_csrf.status_code == 403
+    out = await client.post(
+        "/auth/logout", headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+    )
+    assert out.status_code == 200
+    assert (
+        "max-age=0" in out.headers["set-cookie"].lower()
+        or "expires=" in out.headers["set-cookie"].lower()
+    )
+    end_session = out.json()["endSessionUrl"]
+    assert end_session.startswith(browser.gateway.stack.issuer.url)
+
+    at_issuer = await browser.issuer.get(end_session)
+    assert at_issuer.status_code == 302
+    assert at_issuer.headers["location"].startswith(f"{PUBLIC}/auth/session")
+
+    after = await client.get("/auth/session", headers=browser.headers())
+    query = await client.get("/graphql", params=QUERY, headers=browser.headers())
+    assert after.status_code == 401
+    assert query.status_code == 401
+    # The issuer's own session is gone too: the next login shows the form again.
+    start = await client.get("/auth/login")
+    again = await browser.issuer.get(start.headers["location"])
+    assert again.status_code == 200
+    assert 'id="login"' in again.text
+
+
+async def test_bearer_tokens_keep_working_beside_sessions(browser: Browser) -> None:
+    response = await browser.gateway.client.post(
+        "/graphql", json=QUERY, headers=browser.gateway.auth()
+    )
+    assert response.status_code == 200
