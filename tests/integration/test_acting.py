@@ -92,3 +92,40 @@ async def test_acting_is_marked_on_the_request_span(
     request = next(s for s in spans.get_finished_spans() if s.name == "graphql.request")
     assert request.attributes is not None
     assert request.attributes["portalgate.acting"] is True
+
+
+async def test_x_act_as_exchanges_the_employees_token_at_the_issuer(
+    audited: Gateway, audit: MemoryAuditSink
+) -> None:
+    response = await audited.client.post(
+        "/graphql",
+        json={"query": "{ viewer { profile { lastName } } }"},
+        headers={**audited.auth("emp-001"), "X-Act-As": "cust-003"},
+    )
+
+    customer = next(c for c in audited.stack.customers if c.subject == "cust-003")
+    assert response.status_code == 200
+    assert response.json()["data"]["viewer"]["profile"]["lastName"] == customer.last_name
+    assert (audit.events[-1].actor, audit.events[-1].subject) == ("emp-001", "cust-003")
+
+
+async def test_x_act_as_is_refused_for_other_roles_and_for_customers(audited: Gateway) -> None:
+    before = audited.stack.issuer.requests["token"]
+    for subject in ("emp-002", "cust-001"):
+        response = await audited.client.post(
+            "/graphql",
+            json={"query": "{ viewer { profile { lastName } } }"},
+            headers={**audited.auth(subject), "X-Act-As": "cust-003"},
+        )
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert audited.stack.issuer.requests["token"] == before  # refused before asking the issuer
+
+
+async def test_x_act_as_an_unknown_customer_is_refused(audited: Gateway) -> None:
+    response = await audited.client.post(
+        "/graphql",
+        json={"query": "{ viewer { profile { lastName } } }"},
+        headers={**audited.auth("emp-001"), "X-Act-As": "cust-999"},
+    )
+    assert response.status_code == 403
