@@ -150,7 +150,12 @@ async def open_gateway_client(
     connections: int = 100,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client for a started gateway in front of `stack`; closes both on exit."""
-    settings = Settings(registry_path=registry_path, issuer=stack.issuer.url)
+    settings = Settings(
+        registry_path=registry_path,
+        issuer=stack.issuer.url,
+        client_id=stack.env["PORTALGATE_CLIENT_ID"],
+        client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
+    )
     # The production provider (SDK, no exporter): spans are made as in production.
     app = create_app(settings, tracer_provider=build_tracer_provider(), environ=stack.env)
     if server == "asgi":
