@@ -21,16 +21,12 @@ from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.http import json_error
 from gateway.runtime import Runtime
-from sso.browser_login import BrowserLogin, LoginFailed
+from sso.browser_login import LoginFailed
 from sso.errors import InvalidToken
 
 __all__ = ["callback", "login", "logout", "session_info"]
 
 _NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _login_or_404(runtime: Runtime) -> BrowserLogin | None:
-    return runtime.browser_login
 
 
 def _not_configured() -> JSONResponse:
@@ -54,7 +50,7 @@ def safe_return_to(value: str | None, runtime: Runtime) -> str | None:
 
 async def login(request: Request) -> Response:
     runtime: Runtime = request.state.runtime
-    flow = _login_or_404(runtime)
+    flow = runtime.browser_login
     if flow is None:
         return _not_configured()
     return_to = safe_return_to(request.query_params.get("return_to"), runtime)
@@ -65,7 +61,7 @@ async def login(request: Request) -> Response:
 
 async def callback(request: Request) -> Response:
     runtime: Runtime = request.state.runtime
-    flow = _login_or_404(runtime)
+    flow = runtime.browser_login
     if flow is None:
         return _not_configured()
     params = request.query_params

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from gateway.loaders import LoaderSet
@@ -23,6 +22,3 @@ class RequestContext:
     request_id: str
     policy: ActingPolicy
     audit: AuditSink
-
-    def time_left(self) -> float:
-        return self.deadline - time.monotonic()

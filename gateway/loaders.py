@@ -28,10 +28,6 @@ class LoaderSet:
         self._deadline = deadline
         self._loaders: dict[str, DataLoader[Key, Record]] = {}
 
-    @property
-    def principal(self) -> Principal | None:
-        return self._principal
-
     def _loader(self, capability: str) -> DataLoader[Key, Record]:
         loader = self._loaders.get(capability)
         if loader is None:
@@ -52,9 +48,6 @@ class LoaderSet:
     async def load(self, capability: str, key: Key) -> Record:
         """The record for `key`; raises the connector's error if it could not be loaded."""
         return await self._loader(capability).load(key)
-
-    async def load_many(self, capability: str, keys: Sequence[Key]) -> list[Record]:
-        return list(await self._loader(capability).load_many(keys))
 
     def prime(self, capability: str, key: Key, record: Record) -> None:
         """Replace what this request has for `key` (after a write, so reads see the change)."""

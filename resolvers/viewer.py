@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TypeVar
 
 from connectors.capabilities import PageKey
 from connectors.records import (
@@ -17,6 +18,7 @@ from connectors.records import (
     OrderItemsRecord,
     OrderPageRecord,
     ProfileRecord,
+    Record,
     TicketListRecord,
     TicketRecord,
 )
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 50
+_R = TypeVar("_R", bound=Record)
 
 
 def require_principal(info: Info) -> Principal:
@@ -53,13 +56,18 @@ async def _viewer_key(info: Info, capability: str) -> str | None:
     return await info.context.loaders.viewer_key(capability)
 
 
-async def profile(info: Info) -> ProfileRecord | None:
-    key = await _viewer_key(info, "profile")
+async def _viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
+    """The viewer's record of `capability`, or None if they have no id in its owner."""
+    key = await _viewer_key(info, capability)
     if key is None:
         return None
-    record = await info.context.loaders.load("profile", key)
-    assert isinstance(record, ProfileRecord)
+    record = await info.context.loaders.load(capability, key)
+    assert isinstance(record, record_type)
     return record
+
+
+async def profile(info: Info) -> ProfileRecord | None:
+    return await _viewer_record(info, "profile", ProfileRecord)
 
 
 def encode_cursor(offset: int) -> str:
@@ -104,28 +112,16 @@ async def order_items(info: Info, order_id: str) -> tuple[OrderItemRecord, ...]:
 
 
 async def invoices(info: Info, status: list[InvoiceStatus] | None = None) -> list[InvoiceRecord]:
-    key = await _viewer_key(info, "invoices")
-    if key is None:
-        return []
-    record = await info.context.loaders.load("invoices", key)
-    assert isinstance(record, InvoiceListRecord)
+    record = await _viewer_record(info, "invoices", InvoiceListRecord)
     wanted = set(status) if status else None
-    return [i for i in record.invoices if wanted is None or i.status in wanted]
+    return [i for i in record.invoices if wanted is None or i.status in wanted] if record else []
 
 
 async def tickets(info: Info) -> list[TicketRecord]:
-    key = await _viewer_key(info, "tickets")
-    if key is None:
-        return []
-    record = await info.context.loaders.load("tickets", key)
-    assert isinstance(record, TicketListRecord)
-    return list(record.tickets)
+    record = await _viewer_record(info, "tickets", TicketListRecord)
+    return list(record.tickets) if record else []
 
 
 async def cases(info: Info) -> list[CaseRecord]:
-    key = await _viewer_key(info, "cases")
-    if key is None:
-        return []
-    record = await info.context.loaders.load("cases", key)
-    assert isinstance(record, CaseListRecord)
-    return list(record.cases)
+    record = await _viewer_record(info, "cases", CaseListRecord)
+    return list(record.cases) if record else []

@@ -72,10 +72,6 @@ class BrowserLogin:
         self._refresh_margin_s = refresh_margin_s
 
     @property
-    def store(self) -> SessionStore:
-        return self._store
-
-    @property
     def session_ttl_s(self) -> float:
         return self._session_ttl_s
 

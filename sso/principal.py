@@ -42,17 +42,3 @@ class Principal:
     def cache_scope(self) -> str:
         """The key prefix that keeps one customer's cached records away from another's."""
         return f"{self.issuer}|{self.subject}"
-
-    def with_links(self, links: Mapping[str, str]) -> Principal:
-        """A copy with `links` merged over the existing ones (used by link resolution)."""
-        merged = {**self.links, **links}
-        return Principal(
-            subject=self.subject,
-            issuer=self.issuer,
-            tenant=self.tenant,
-            roles=self.roles,
-            scopes=self.scopes,
-            links=_frozen(merged),
-            actor=self.actor,
-            token=self.token,
-        )

@@ -82,11 +82,6 @@ def test_links_are_read_only() -> None:
         principal.links["crm"] = "C-2"  # type: ignore[index]
 
 
-def test_links_merge_through_with_links() -> None:
-    principal = build_principal(claims(links={"crm": "C-1"}), TOKEN).with_links({"orders": "O-9"})
-    assert principal.links == {"crm": "C-1", "orders": "O-9"}
-
-
 def test_claim_names_are_configurable() -> None:
     principal = build_principal(
         {

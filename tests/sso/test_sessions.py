@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 
@@ -18,6 +17,7 @@ from sso.sessions import (
     SessionStore,
     new_session_id,
 )
+from tests.redis_server import connect_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -44,15 +44,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[SessionStore]:
         yield memory
         await memory.aclose()
         return
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (redis.ConnectionError, OSError) as exc:
-        await client.aclose()
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
-    await client.flushdb()
+    client = await connect_or_skip(REDIS_URL)
     shared = RedisSessionStore(client)
     yield shared
     await client.flushdb()
@@ -96,15 +88,7 @@ async def test_refresh_lock_serialises_one_session(store: SessionStore) -> None:
 
 
 async def test_redis_holds_no_session_id_or_state_in_clear() -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (redis.ConnectionError, OSError) as exc:
-        await client.aclose()
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc})")
-    await client.flushdb()
+    client = await connect_or_skip(REDIS_URL)
     store = RedisSessionStore(client)
     try:
         session = make_session()
