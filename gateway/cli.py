@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import uvicorn
+from opentelemetry.trace import NoOpTracerProvider
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
@@ -26,6 +27,7 @@ from config.registry import load_registry
 from config.settings import Settings
 from connectors.kinds import discover_kinds
 from gateway.app import create_app
+from gateway.runtime import open_runtime
 from gateway.telemetry import build_tracer_provider
 from sso.upstream import ClientCredentialsAuth, TokenExchangeAuth, UpstreamCredentials
 
@@ -98,6 +100,14 @@ class GatewayServer(uvicorn.Server):
             print(self._banner, flush=True)
 
 
+async def _preflight(settings: Settings, environ: Mapping[str, str]) -> None:
+    """Open and close the runtime once before serving, so that configuration errors
+    (registry, secrets, issuer) end the command with one clear line instead of a server
+    that logs a traceback from its lifespan."""
+    async with open_runtime(settings, NoOpTracerProvider(), environ):
+        pass
+
+
 async def _serve(app: Starlette, host: str, port: int, banner: str | None = None) -> None:
     server = GatewayServer(uvicorn.Config(app, host=host, port=port, log_level="info"), banner)
     await server.serve()
@@ -120,6 +130,7 @@ async def _demo(port: int, config: Path) -> None:
             development=True,
         )
         environ = {**os.environ, **stack.env}
+        await _preflight(settings, environ)
         app = create_app(settings, tracer_provider=build_tracer_provider(), environ=environ)
         first = stack.customers[0]
         token = stack.issuer.issue_token(first.subject)
@@ -157,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         overrides = {"registry_path": args.config} if args.config else {}
         settings = Settings(**overrides)
+        asyncio.run(_preflight(settings, os.environ))
         asyncio.run(_serve(create_app(settings), args.host, args.port))
         return 0
     except ConfigError as exc:

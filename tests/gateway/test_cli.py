@@ -1,0 +1,38 @@
+"""`portalgate serve`: configuration errors end the command with one line naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+
+
+def test_serve_with_an_unreadable_registry_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "registry.yaml"
+
+    status = main(["serve", "--config", str(missing), "--port", "0"])
+
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert (
+        err.strip()
+        == f"configuration error: {missing}: cannot read the file (No such file or directory)"
+    )
+    assert "Traceback" not in err
+
+
+def test_serve_with_a_bad_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTALGATE_REQUEST_TIMEOUT_S", "-1")
+
+    status = main(["serve", "--port", "0"])
+
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "PORTALGATE_REQUEST_TIMEOUT_S" in err
+    assert "greater than 0" in err
