@@ -1,8 +1,9 @@
-"""The `portalgate` command: serve, demo, check.
+"""The `portalgate` command: serve, demo, check, schema.
 
 portalgate serve --config registry.yaml     run the gateway (settings from PORTALGATE_*)
 portalgate demo                             simulated portals + dev issuer + gateway
 portalgate check registry.yaml              validate a registry file and exit
+portalgate schema                           print the schema (SDL) for UI developers
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from connectors.kinds import discover_kinds
 from gateway.app import create_app
 from gateway.runtime import open_runtime
 from gateway.telemetry import build_tracer_provider
+from schema.build import build_schema
 from sso.upstream import ClientCredentialsAuth, TokenExchangeAuth, UpstreamCredentials
 
 __all__ = ["GatewayServer", "main"]
@@ -54,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--secrets", action="store_true", help="also require every referenced secret to be set"
     )
+
+    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     return parser
 
 
@@ -160,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.command == "schema":
+            print(build_schema().as_str())
+            return 0
         if args.command == "check":
             print(check_registry(args.config, os.environ, secrets=args.secrets))
             return 0

@@ -36,3 +36,11 @@ def test_serve_with_a_bad_setting_names_the_variable(
     assert status == 2
     assert "PORTALGATE_REQUEST_TIMEOUT_S" in err
     assert "greater than 0" in err
+
+
+def test_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    out, _ = capsys.readouterr()
+    assert "type Viewer {" in out
+    assert "actionItems: [ActionItem]!" in out
+    assert "updateProfile(input: UpdateProfileInput!): Profile" in out

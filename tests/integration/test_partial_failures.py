@@ -174,3 +174,20 @@ async def test_connector_calls_are_traced_without_secrets(
     for span in finished:
         for value in (span.attributes or {}).values():
             assert not any(str(secret) in str(value) for secret in secrets if len(secret) > 4)
+
+
+async def test_the_request_deadline_bounds_every_connector_call(
+    stack: DemoStack, tracer_provider: TracerProvider
+) -> None:
+    async with open_gateway(stack, tracer_provider, request_timeout_s=0.4) as gateway:
+        stack.billing.knobs.hang = True
+        stack.support.knobs.hang = True
+
+        async with asyncio.timeout(NO_HANG_GUARD_S):
+            body = await gateway.query(DASHBOARD)
+
+    viewer = body["data"]["viewer"]
+    assert viewer["profile"] is not None and viewer["orders"] is not None
+    assert viewer["invoices"] is None and viewer["tickets"] is None
+    codes = {(e["extensions"]["connector"], e["extensions"]["code"]) for e in body["errors"]}
+    assert codes == {("billing", "UPSTREAM_TIMEOUT"), ("support", "UPSTREAM_TIMEOUT")}
