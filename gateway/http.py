@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from connectors.errors import ErrorCode
@@ -186,25 +187,10 @@ async def graphql_endpoint(request: Request) -> Response:
         headers = {"X-Request-Id": request_id, "X-Trace-Id": trace_id}
         try:
             authentication = await runtime.authenticator.authenticate(request)
-        except GatewayError as exc:
-            status = {ErrorCode.FORBIDDEN: 403, ErrorCode.UNAUTHENTICATED: 401}.get(exc.code, 400)
-            return json_error(status, exc.message, exc.code, headers=headers, media_type=media_type)
-        except InvalidToken as exc:
-            span.set_attribute("portalgate.auth.failure", exc.reason)
-            if exc.reason == "identity provider unavailable":
-                # Not the client's fault: its token may be fine once keys can be fetched.
-                return json_error(
-                    503,
-                    "Sign-in is unavailable right now; try again shortly.",
-                    ErrorCode.UPSTREAM_UNAVAILABLE,
-                    headers={**headers, "Retry-After": "5"},
-                    media_type=media_type,
-                )
-            headers["WWW-Authenticate"] = exc.www_authenticate()
-            message = "Sign in first." if exc.is_missing else f"Invalid token: {exc.reason}."
-            return json_error(
-                401, message, ErrorCode.UNAUTHENTICATED, headers=headers, media_type=media_type
-            )
+        except (GatewayError, InvalidToken) as exc:
+            if isinstance(exc, InvalidToken):
+                span.set_attribute("portalgate.auth.failure", exc.reason)
+            return _refusal(exc, headers, media_type)
         principal = authentication.principal
         if authentication.session is not None and request.method == "POST":
             refused = csrf_failure(request, authentication.session, runtime.allowed_origins())
@@ -266,10 +252,39 @@ async def graphql_endpoint(request: Request) -> Response:
                 headers=headers,
                 media_type=media_type,
             )
-        request_error = classify_request_errors(result)
-        body: dict[str, Any] = {} if request_error else {"data": result.data}
-        if result.errors:
-            body["errors"] = [error.formatted for error in result.errors]
-            span.set_attribute("portalgate.errors", len(result.errors))
-        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-        return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+        span.set_attribute("portalgate.errors", len(result.errors or ()))
+        return _render(result, headers, media_type)
+
+
+def _refusal(
+    exc: GatewayError | InvalidToken, headers: dict[str, str], media_type: str
+) -> JSONResponse:
+    """The response for a request whose caller could not be authenticated or is refused."""
+    if isinstance(exc, GatewayError):
+        status = {ErrorCode.FORBIDDEN: 403, ErrorCode.UNAUTHENTICATED: 401}.get(exc.code, 400)
+        return json_error(status, exc.message, exc.code, headers=headers, media_type=media_type)
+    if exc.reason == "identity provider unavailable":
+        # Not the client's fault: its token may be fine once keys can be fetched.
+        return json_error(
+            503,
+            "Sign-in is unavailable right now; try again shortly.",
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            headers={**headers, "Retry-After": "5"},
+            media_type=media_type,
+        )
+    headers = {**headers, "WWW-Authenticate": exc.www_authenticate()}
+    message = "Sign in first." if exc.is_missing else f"Invalid token: {exc.reason}."
+    return json_error(
+        401, message, ErrorCode.UNAUTHENTICATED, headers=headers, media_type=media_type
+    )
+
+
+def _render(result: ExecutionResult, headers: dict[str, str], media_type: str) -> JSONResponse:
+    """The GraphQL response: request errors have no `data` (and are 400 when the client
+    accepts application/graphql-response+json); executed operations are always 200."""
+    request_error = classify_request_errors(result)
+    body: dict[str, Any] = {} if request_error else {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
