@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
 
 from connectors.base import Connector, CredentialProvider, Health
 from connectors.capabilities import CAPABILITIES, Key, PageKey
@@ -32,108 +32,14 @@ from connectors.errors import (
     UpstreamRejected,
     UpstreamValidationFailed,
 )
-from connectors.mapping import FieldSpec, MappingError, lookup, read_record, write_body
+from connectors.mapping import MappingError, lookup, read_record, write_body
 from connectors.records import Record
+from connectors.rest_config import CapabilitySpec, RestConfig, ValidationSpec
 from sso.principal import Principal
 
-__all__ = ["RestConnector"]
+__all__ = ["RestConfig", "RestConnector"]
 
 _MAX_MESSAGE = 200
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RequestSpec(_Strict):
-    """The HTTP request: method, a path template and query parameter templates."""
-
-    method: Literal["GET", "POST", "PUT", "PATCH"] = "GET"
-    path: str
-    query: dict[str, str] = Field(default_factory=dict)
-
-
-class BatchSpec(_Strict):
-    """Many keys in one request: `{keys}` expands to the keys joined by `separator`."""
-
-    max_size: int = Field(50, ge=1, le=1000)
-    separator: str = ","
-
-
-class PagingSpec(_Strict):
-    """Page/size pagination behind an offset/limit window.
-
-    `{page}`/`{size}` in the request come from the window; when the window is not aligned
-    to a page, page one is fetched with size offset+limit and the list is sliced.
-    """
-
-    list_field: str
-    page_base: int = Field(1, ge=0, le=1)
-    max_size: int = Field(100, ge=1)
-
-
-class ValidationSpec(_Strict):
-    """How the portal reports rejected input, so it reaches the client as BAD_USER_INPUT."""
-
-    status: int = Field(422, ge=400, le=499)
-    message: str = "message"
-    field: str | None = "field"
-
-
-class ResponseSpec(_Strict):
-    """Where records are in the response.
-
-    With `items`, the response holds a list of objects matched back to keys by `key`.
-    With `group_as`, all objects of one key are collected into that list field (a key
-    with none gets an empty list). Without `items`, the whole response is one record.
-    """
-
-    items: str | None = None
-    key: str | None = None
-    group_as: str | None = None
-    record: dict[str, FieldSpec | str]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ResponseSpec:
-        if (self.items is None) != (self.key is None):
-            raise ValueError("`items` and `key` go together")
-        if self.group_as is not None and self.items is None:
-            raise ValueError("`group_as` needs `items` and `key`")
-        return self
-
-
-class CapabilitySpec(_Strict):
-    """How this portal serves one capability."""
-
-    request: RequestSpec
-    batch: BatchSpec | None = None
-    paging: PagingSpec | None = None
-    body: dict[str, FieldSpec | str] | None = None
-    response: ResponseSpec
-    not_found_status: int | None = 404
-    validation: ValidationSpec | None = None
-
-
-class RestConfig(_Strict):
-    """The `config:` section of a `kind: rest` connector."""
-
-    base_url: HttpUrl
-    health_path: str = "/health"
-    capabilities: dict[str, CapabilitySpec]
-
-    @model_validator(mode="after")
-    def _known(self) -> RestConfig:
-        for name, spec in self.capabilities.items():
-            if name not in CAPABILITIES:
-                raise ValueError(f"unknown capability {name!r}")
-            cap = CAPABILITIES[name]
-            if cap.paged and spec.paging is None:
-                raise ValueError(f"{name} is paged: give `paging`")
-            if cap.kind == "write" and spec.body is None:
-                raise ValueError(f"{name} is a write: give `body`")
-            if spec.batch is not None and "{keys}" not in str(spec.request.model_dump()):
-                raise ValueError(f"{name}: a batched request must use {{keys}}")
-        return self
 
 
 class RestConnector(Connector):
