@@ -218,7 +218,8 @@ class SupportXmlConnector(Connector):
         """The transport step: status and body, or aiohttp's errors as `ConnectorError`s."""
         session = self._session
         if session is None or session.closed:
-            raise RuntimeError(f"connector {self.name!r} is not started; call start() first")
+            # Same as the REST kind: to the gateway a closed connector is an unavailable one.
+            raise ConnectorUnavailable(self.name, f"{self.name} is not started")
         auth = await self.credentials.for_call(self.name, principal)
         headers = {**auth.headers, "Content-Type": _CONTENT_TYPE, "SOAPAction": action}
         try:

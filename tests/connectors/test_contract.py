@@ -321,6 +321,14 @@ async def test_aclose_twice_is_harmless(contract: Contract) -> None:
     assert health.status == "down"
 
 
+async def test_a_closed_connector_is_unavailable(contract: Contract, principal: Principal) -> None:
+    await contract.connector.aclose()
+
+    with pytest.raises(ConnectorUnavailable) as caught:
+        await contract.connector.fetch(contract.capability, contract.keys, principal)
+    assert caught.value.connector == contract.connector.name
+
+
 async def test_a_capability_it_does_not_serve_is_not_supported(
     contract: Contract, principal: Principal
 ) -> None:
