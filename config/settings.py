@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     audience: str = Field(default="portalgate", description="required `aud` of bearer tokens")
     algorithms: tuple[str, ...] = ("RS256", "ES256")
     leeway_s: float = Field(default=30.0, ge=0, le=300)
+    require_at_jwt_typ: bool = Field(
+        default=True,
+        description="bearer tokens must carry the JOSE header typ at+jwt (RFC 9068)",
+    )
     jwks_min_refresh_s: float = Field(default=30.0, ge=0)
     request_timeout_s: float = Field(
         default=5.0, gt=0, le=120, description="deadline for one GraphQL request"

@@ -39,7 +39,7 @@ from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
 from sso.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from sso.token_endpoint import TokenEndpointClient
-from sso.tokens import Authenticator, TokenPolicy, TokenValidator
+from sso.tokens import Authenticator, TokenPolicy, TokenUse, TokenValidator
 from sso.upstream import UpstreamCredentials
 
 __all__ = ["Runtime", "open_runtime"]
@@ -103,13 +103,15 @@ async def _discover(settings: Settings, session: aiohttp.ClientSession) -> OidcM
         raise ConfigError(_ENV, "PORTALGATE_ISSUER", str(exc)) from None
 
 
-def _policy(settings: Settings, audience: str) -> TokenPolicy:
+def _policy(settings: Settings, audience: str, use: TokenUse) -> TokenPolicy:
     try:
         return TokenPolicy(
             issuer=settings.issuer,
             audience=audience,
             algorithms=settings.algorithms,
             leeway_s=settings.leeway_s,
+            use=use,
+            require_at_jwt_typ=settings.require_at_jwt_typ,
         )
     except ValueError as exc:
         raise ConfigError(_ENV, "PORTALGATE_ALGORITHMS", str(exc)) from None
@@ -147,7 +149,7 @@ def _browser_login(
             "browser sign-in (PORTALGATE_PUBLIC_URL) needs PORTALGATE_CLIENT_ID and "
             "PORTALGATE_CLIENT_SECRET",
         )
-    id_tokens = TokenValidator(_policy(settings, settings.client_id), jwks)
+    id_tokens = TokenValidator(_policy(settings, settings.client_id, "id"), jwks)
     return BrowserLogin(
         metadata,
         client,
@@ -196,7 +198,7 @@ async def open_runtime(
         stack.push_async_callback(store.aclose)
         login = _browser_login(settings, metadata, token_client, jwks, store)
         bearer = BearerAuthenticator(
-            Authenticator(TokenValidator(_policy(settings, settings.audience), jwks)),
+            Authenticator(TokenValidator(_policy(settings, settings.audience, "access"), jwks)),
             registry.links,
         )
         tracer = tracer_provider.get_tracer(__name__)

@@ -23,6 +23,7 @@ Reason = Literal[
     "audience not accepted",
     "signing key not found",
     "required claim missing",
+    "not an access token",
     "identity provider unavailable",
 ]
 

@@ -2,10 +2,13 @@
 
     Authorization: Bearer <token>
       ─▶ size and shape (three base64url segments)          "token is malformed"
-      ─▶ header: alg in the policy, kid present              "signature or algorithm ..."
+      ─▶ header: alg in the policy                          "signature or algorithm ..."
+      ─▶ header: typ at+jwt (access tokens, sso/token_use)   "not an access token"
+      ─▶ header: kid present                                 "signing key not found"
       ─▶ JwksCache.get_signing_key(kid)                      "signing key not found"
       ─▶ the key fits alg (declared alg, kty, crv)           "signature or algorithm ..."
       ─▶ jwt.decode: signature, exp/nbf/iat, iss, aud, required claims
+      ─▶ no ID-token claims (access tokens)                  "not an access token"
       ─▶ claims ─▶ build_principal (sso/claims.py)
 
 Every refusal is an `InvalidToken` with a fixed reason; library messages are dropped,
@@ -18,7 +21,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from jwt.exceptions import InvalidKeyError, InvalidSubjectError
@@ -29,14 +32,17 @@ from sso.claims import build_principal
 from sso.errors import InvalidToken, Reason
 from sso.jwks import JwksCache
 from sso.principal import Principal
+from sso.token_use import check_access_token_claims, check_access_token_type
 
-__all__ = ["Authenticator", "TokenPolicy", "TokenValidator", "bearer_token"]
+__all__ = ["Authenticator", "TokenPolicy", "TokenUse", "TokenValidator", "bearer_token"]
 
 # Compact JWS: header.payload.signature in base64url. The signature may be empty here so
 # that an "alg": "none" token is refused for its algorithm, not for its shape.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _TIME_CLAIMS = ("exp", "nbf", "iat")
 _MAX_LEEWAY_S = 300.0
+
+TokenUse = Literal["access", "id"]
 
 
 @dataclass(frozen=True)
@@ -46,9 +52,10 @@ class TokenPolicy:
     `algorithms` may only name asymmetric algorithms (`sso.algorithms.KEY_FAMILIES`):
     keys come from a public JWKS, so "none" and HS* are refused with ValueError here,
     at start-up. A list `audience` accepts a token naming any one of them.
-    `token_types`, when set, are the accepted header `typ` values (e.g. ``("at+jwt",)``
-    per RFC 9068), so that an ID token of the same issuer cannot pass as an access
-    token; empty accepts any, because identity providers differ.
+    `use` is what the token is for. An "access" token (a bearer token) must not look
+    like an ID token (`sso.token_use`), and with `require_at_jwt_typ` its header must
+    say `typ: at+jwt` (RFC 9068); turn that off only for a provider that cannot send it.
+    An "id" token (browser login) skips these checks: its audience is our client.
     """
 
     issuer: str
@@ -57,7 +64,8 @@ class TokenPolicy:
     leeway_s: float = 30
     required_claims: tuple[str, ...] = ("exp", "iat", "sub", "iss", "aud")
     max_token_bytes: int = 8192
-    token_types: tuple[str, ...] = ()
+    use: TokenUse = "access"
+    require_at_jwt_typ: bool = True
 
     def __post_init__(self) -> None:
         if not self.issuer:
@@ -74,7 +82,6 @@ class TokenPolicy:
             raise ValueError("TokenPolicy.algorithms must be a tuple of names, not one string")
         object.__setattr__(self, "algorithms", tuple(self.algorithms))
         object.__setattr__(self, "required_claims", tuple(self.required_claims))
-        object.__setattr__(self, "token_types", tuple(map(_media_type, self.token_types)))
         for alg in self.algorithms:
             _check_algorithm(alg)
         if not self.algorithms:
@@ -89,6 +96,8 @@ class TokenPolicy:
             )
         if self.max_token_bytes <= 0:
             raise ValueError("TokenPolicy.max_token_bytes must be positive")
+        if self.use not in ("access", "id"):
+            raise ValueError("TokenPolicy.use must be 'access' or 'id'")
 
 
 def _check_algorithm(alg: str) -> None:
@@ -137,11 +146,8 @@ class TokenValidator:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self._policy.algorithms:
             raise InvalidToken("signature or algorithm not accepted")
-        if (
-            self._policy.token_types
-            and _media_type(header.get("typ")) not in self._policy.token_types
-        ):
-            raise InvalidToken("token is malformed")
+        if self._policy.use == "access":
+            check_access_token_type(header, require_typ=self._policy.require_at_jwt_typ)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("signing key not found")
@@ -168,6 +174,8 @@ class TokenValidator:
             # pyjwt accepts "exp": "1700000000"; RFC 7519 NumericDate is a JSON number.
             if name in claims and not _is_numeric_date(claims[name]):
                 raise InvalidToken("token is malformed")
+        if self._policy.use == "access":
+            check_access_token_claims(claims)
         return claims
 
     def _read_header(self, token: str) -> dict[str, Any]:
@@ -179,14 +187,6 @@ class TokenValidator:
             return jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise InvalidToken("token is malformed") from None
-
-
-def _media_type(typ: object) -> str:
-    """`typ` compared as RFC 7515 §4.1.9 says: case-insensitive, "application/" optional."""
-    if not isinstance(typ, str):
-        return ""
-    typ = typ.strip().lower()
-    return typ.removeprefix("application/")
 
 
 def _is_numeric_date(value: object) -> bool:

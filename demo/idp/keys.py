@@ -70,10 +70,11 @@ class KeyRing:
         """The public key set, as served at /jwks.json."""
         return {"keys": [dict(k.public_jwk) for k in self._keys]}
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        """`claims` as a compact RS256 JWS with the current key's `kid`."""
+    def sign(self, claims: dict[str, Any], *, typ: str) -> str:
+        """`claims` as a compact RS256 JWS with the current key's `kid` and header `typ`."""
         key = self.current
-        return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+        headers = {"kid": key.kid, "typ": typ}
+        return jwt.encode(claims, key.private_key, algorithm="RS256", headers=headers)
 
     def verify(
         self,

@@ -3,6 +3,8 @@
 access token   iss aud sub iat nbf exp scope name email roles [links tenant] [act client_id]
 id token       iss aud=client_id sub iat exp auth_time nonce sid at_hash name email
 client token   iss aud sub=client_id client_id iat nbf exp [scope]
+
+Access and client tokens carry the JOSE header `typ: at+jwt` (RFC 9068), id tokens `JWT`.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ class Mint:
         return self._issuer()
 
     def sign(self, claims: dict[str, Any]) -> str:
-        return self._keys.sign(claims)
+        """`claims` as an access token: RFC 9068 `typ: at+jwt`, so no one takes it for an
+        ID token and the gateway can refuse ID tokens as bearer tokens."""
+        return self._keys.sign(claims, typ="at+jwt")
 
     def access_claims(
         self,
@@ -114,7 +118,7 @@ class Mint:
         }
         if nonce is not None:
             claims["nonce"] = nonce
-        return self.sign(claims)
+        return self._keys.sign(claims, typ="JWT")
 
     def verify(
         self, token: str, *, audience: str | None, verify_exp: bool = True

@@ -50,15 +50,18 @@ def _bad_tokens(gateway: Gateway) -> dict[str, str]:
     public_pem = jwt.PyJWK(public_jwk).key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    hs_header = _part({"alg": "HS256", "typ": "JWT", "kid": public_jwk["kid"]})
+    hs_header = _part({"alg": "HS256", "typ": "at+jwt", "kid": public_jwk["kid"]})
     hs_body = _part(_claims(gateway))
     hs_signature = hmac.new(public_pem, f"{hs_header}.{hs_body}".encode(), hashlib.sha256)
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return {
-        "alg-none": f"{_part({'alg': 'none', 'typ': 'JWT'})}.{_part(_claims(gateway))}.",
+        "alg-none": f"{_part({'alg': 'none', 'typ': 'at+jwt'})}.{_part(_claims(gateway))}.",
         "hs256-with-public-key": f"{hs_header}.{hs_body}.{_b64(hs_signature.digest())}",
         "unknown-kid": jwt.encode(
-            _claims(gateway), stranger, algorithm="RS256", headers={"kid": "not-published"}
+            _claims(gateway),
+            stranger,
+            algorithm="RS256",
+            headers={"kid": "not-published", "typ": "at+jwt"},
         ),
         "tampered": f"{header}.{_part({**claims, 'sub': 'cust-004'})}.{signature}",
         "expired": gateway.token("cust-001", exp=int(time.time()) - 3600),

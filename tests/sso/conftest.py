@@ -114,7 +114,8 @@ def make_token(idp: IdentityProvider, keys: Keys) -> MakeToken:
         }
         for name in drop:
             payload.pop(name, None)
-        headers = {**({"kid": kid} if kid is not None else {}), **(headers or {})}
+        # An RFC 9068 access token unless a test says otherwise (None drops the typ).
+        headers = {"typ": "at+jwt", **({"kid": kid} if kid is not None else {}), **(headers or {})}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the deliberately weak key warns
             return jwt.encode(payload, key or keys.rsa, algorithm=alg, headers=headers)

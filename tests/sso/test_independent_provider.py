@@ -188,7 +188,6 @@ def policy_for(op: OidcProvider, audience: str = RESOURCE) -> TokenPolicy:
         issuer=op.issuer,
         audience=audience,
         algorithms=(op.access_token_alg,),
-        token_types=("at+jwt",),
     )
 
 

@@ -55,8 +55,11 @@ def test_policy_refuses_a_bare_string_of_algorithms() -> None:
         TokenPolicy(issuer="https://idp.example", audience=AUDIENCE, algorithms="RS256")  # type: ignore[arg-type]
 
 
-def test_policy_normalises_token_types() -> None:
-    policy = TokenPolicy(
-        issuer="https://idp.example", audience=AUDIENCE, token_types=("application/AT+JWT",)
-    )
-    assert policy.token_types == ("at+jwt",)
+def test_policy_refuses_an_unknown_use() -> None:
+    with pytest.raises(ValueError, match="use"):
+        TokenPolicy(issuer="https://idp.example", audience=AUDIENCE, use="refresh")  # type: ignore[arg-type]
+
+
+def test_policy_requires_the_access_token_type_by_default() -> None:
+    policy = TokenPolicy(issuer="https://idp.example", audience=AUDIENCE)
+    assert (policy.use, policy.require_at_jwt_typ) == ("access", True)

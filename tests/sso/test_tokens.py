@@ -124,7 +124,7 @@ async def test_any_configured_audience_is_accepted(
 async def test_alg_none_is_refused(
     validator: TokenValidator, idp: IdentityProvider, alg: str
 ) -> None:
-    header = {"alg": alg, "kid": "rsa-1", "typ": "JWT"}
+    header = {"alg": alg, "kid": "rsa-1", "typ": "at+jwt"}
     token = f"{b64url_json(header)}.{b64url_json(claims_now(idp.issuer))}."
     exc = await refused(validator, token)
     assert exc.reason == SIGNATURE
@@ -139,7 +139,7 @@ async def test_hs256_signed_with_the_rsa_public_key_is_refused(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     signing_input = (
-        f"{b64url_json({'alg': 'HS256', 'kid': 'rsa-1', 'typ': 'JWT'})}."
+        f"{b64url_json({'alg': 'HS256', 'kid': 'rsa-1', 'typ': 'at+jwt'})}."
         f"{b64url_json(claims_now(idp.issuer))}"
     )
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
@@ -198,7 +198,7 @@ async def test_ecdsa_curve_must_match_the_algorithm(
 ) -> None:
     idp.publish(public_jwk(keys.ec256, "ec-plain"))
     validator = TokenValidator(make_policy(algorithms=("ES256", "ES384")), jwks)
-    header = {"alg": "ES384", "kid": "ec-plain"}
+    header = {"alg": "ES384", "kid": "ec-plain", "typ": "at+jwt"}
     token = f"{b64url_json(header)}.{b64url_json(claims_now(idp.issuer))}.{b64url(b'x' * 96)}"
     exc = await refused(validator, token)
     assert exc.reason == SIGNATURE
@@ -250,25 +250,64 @@ async def test_signature_from_another_key_is_refused(
     assert exc.reason == SIGNATURE
 
 
-@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt"])
-async def test_expected_token_type_is_accepted(
-    make_policy: Callable[..., TokenPolicy], jwks: JwksCache, make_token: MakeToken, typ: str
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt", " Application/At+JWT"])
+async def test_access_token_type_is_accepted_in_any_case(
+    validator: TokenValidator, make_token: MakeToken, typ: str
 ) -> None:
-    validator = TokenValidator(make_policy(token_types=("at+jwt",)), jwks)
     assert (await validator.validate(make_token(headers={"typ": typ})))["sub"] == "cust-42"
 
 
-@pytest.mark.parametrize("typ", ["JWT", "id_token+jwt", None])
-async def test_other_token_types_are_refused_when_types_are_configured(
+@pytest.mark.parametrize("typ", ["JWT", "id_token+jwt", "logout+jwt", None, 7])
+async def test_other_token_types_are_not_access_tokens(
+    validator: TokenValidator, make_token: MakeToken, jwks: JwksCache, typ: object
+) -> None:
+    # An ID token from the same issuer must not pass as an access token (RFC 9068 §4).
+    exc = await refused(validator, make_token(headers={"typ": typ}))
+    assert exc.reason == "not an access token"
+    assert exc.www_authenticate().endswith(
+        'error="invalid_token", error_description="not an access token"'
+    )
+    assert jwks.fetch_count == 0  # refused before any key lookup
+
+
+@pytest.mark.parametrize("typ", ["JWT", None])
+async def test_untyped_tokens_pass_when_the_type_is_not_required(
+    make_policy: Callable[..., TokenPolicy], jwks: JwksCache, make_token: MakeToken, typ: str | None
+) -> None:
+    validator = TokenValidator(make_policy(require_at_jwt_typ=False), jwks)
+    assert (await validator.validate(make_token(headers={"typ": typ})))["sub"] == "cust-42"
+
+
+@pytest.mark.parametrize("typ", ["id_token+jwt", "logout+jwt", "secevent+jwt"])
+async def test_a_foreign_type_is_refused_even_when_the_type_is_not_required(
+    make_policy: Callable[..., TokenPolicy], jwks: JwksCache, make_token: MakeToken, typ: str
+) -> None:
+    validator = TokenValidator(make_policy(require_at_jwt_typ=False), jwks)
+    exc = await refused(validator, make_token(headers={"typ": typ}))
+    assert exc.reason == "not an access token"
+
+
+@pytest.mark.parametrize("require", [True, False])
+@pytest.mark.parametrize("claim", ["nonce", "at_hash", "c_hash", "s_hash"])
+async def test_id_token_claims_are_refused_whatever_the_type(
     make_policy: Callable[..., TokenPolicy],
     jwks: JwksCache,
     make_token: MakeToken,
-    typ: str | None,
+    claim: str,
+    require: bool,
 ) -> None:
-    # An ID token from the same issuer must not pass as an access token (RFC 9068 §4).
-    validator = TokenValidator(make_policy(token_types=("at+jwt",)), jwks)
-    token = make_token(headers={"typ": typ})
-    assert (await refused(validator, token)).reason == "token is malformed"
+    validator = TokenValidator(make_policy(require_at_jwt_typ=require), jwks)
+    typ = "at+jwt" if require else "JWT"
+    exc = await refused(validator, make_token({claim: "x1"}, headers={"typ": typ}))
+    assert exc.reason == "not an access token"
+
+
+async def test_an_id_token_policy_accepts_id_tokens(
+    make_policy: Callable[..., TokenPolicy], jwks: JwksCache, make_token: MakeToken
+) -> None:
+    validator = TokenValidator(make_policy(use="id"), jwks)
+    token = make_token({"nonce": "n-1", "at_hash": "h"}, headers={"typ": "JWT"})
+    assert (await validator.validate(token))["nonce"] == "n-1"
 
 
 # --- keys ------------------------------------------------------------------------------
@@ -394,8 +433,11 @@ async def test_non_string_subject_is_refused(
         "a b.c d.e f",
         b64url(b"not json") + ".e30.c2ln",
         b64url_json(["alg", "RS256"]) + ".e30.c2ln",
-        b64url_json({"alg": "RS256", "kid": "rsa-1"}) + "." + b64url(b"[1,2]") + ".c2ln",
-        b64url_json({"alg": "RS256", "kid": "rsa-1"}) + ".!!!!.c2ln",
+        b64url_json({"alg": "RS256", "kid": "rsa-1", "typ": "at+jwt"})
+        + "."
+        + b64url(b"[1,2]")
+        + ".c2ln",
+        b64url_json({"alg": "RS256", "kid": "rsa-1", "typ": "at+jwt"}) + ".!!!!.c2ln",
     ],
 )
 async def test_garbage_is_refused_as_malformed_or_unsigned(
