@@ -77,13 +77,12 @@ async def open_gateway(
     audit: AuditSink | None = None,
     **settings: Any,
 ) -> AsyncIterator[Gateway]:
-    config = Settings(
-        registry_path=registry_path,
-        issuer=stack.issuer.url,
-        client_id=stack.env["PORTALGATE_CLIENT_ID"],
-        client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
-        **settings,
-    )
+    defaults: dict[str, Any] = {
+        "issuer": stack.issuer.url,
+        "client_id": stack.env["PORTALGATE_CLIENT_ID"],
+        "client_secret": stack.env["PORTALGATE_CLIENT_SECRET"],
+    }
+    config = Settings(registry_path=registry_path, **(defaults | settings))
     app = create_app(config, tracer_provider=tracer_provider, environ=stack.env, audit=audit)
     # httpx's ASGITransport does not run the lifespan; do what the server does instead.
     async with app.router.lifespan_context(app) as state:

@@ -5,7 +5,8 @@
     discover(issuer) ─▶ JwksCache(jwks_uri) ─▶ TokenValidator
     POST <token_endpoint> grant_type=client_credentials [resource=...] ─▶ JWT access token
 
-Without Node.js these tests skip, except in CI (`CI` set), where they fail.
+Running the provider lives in tests/sso/independent_provider.py. Without Node.js these
+tests skip, except in CI (`CI` set), where they fail.
 """
 
 from __future__ import annotations
@@ -14,17 +15,9 @@ import asyncio
 import base64
 import json
 import os
-import select
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 import jwt
@@ -40,118 +33,17 @@ from sso.errors import InvalidToken
 from sso.jwks import JwksCache
 from sso.token_endpoint import TokenEndpointClient
 from sso.tokens import TokenPolicy, TokenValidator
+from tests.sso.independent_provider import (
+    CLIENT_ID,
+    OTHER_RESOURCE,
+    RESOURCE,
+    OidcProvider,
+    code_flow,
+    install_provider,
+    node_tools,
+    run_provider,
+)
 from tests.sso.loopback_idp import FakeClock
-
-PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
-RESOURCE = "urn:portalgate"  # the gateway's audience; server.mjs's default resource
-OTHER_RESOURCE = "urn:other-api"
-CLIENT_ID = "portalgate-tests"
-START_TIMEOUT_S = 20.0
-NPM_CI_TIMEOUT_S = 300.0
-
-
-@dataclass(frozen=True)
-class OidcProvider:
-    """A running oidc-provider: its issuer URL and the confidential client it knows."""
-
-    issuer: str
-    client_secret: str
-    access_token_alg: str
-
-
-def node_tools() -> tuple[str, str]:
-    """Paths of `node` and `npm`; fails in CI and skips elsewhere when either is missing."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        reason = "Node.js (node and npm) is needed to run the oidc-provider from npm"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must install Node.js 20 or newer")
-        pytest.skip(reason)
-    return node, npm
-
-
-def install_provider(npm: str) -> None:
-    """`npm ci` from the committed lock file, once: CI starts without node_modules."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json").is_file():
-        return
-    done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
-        [npm, "ci", "--prefix", str(PROVIDER_DIR), "--no-audit", "--no-fund"],
-        capture_output=True,
-        text=True,
-        timeout=NPM_CI_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"npm ci in {PROVIDER_DIR} failed:\n{done.stdout}\n{done.stderr}")
-
-
-@contextmanager
-def run_provider(
-    node: str, *, secret: str, alg: str = "RS256", port: int = 0, jwks: str | None = None
-) -> Iterator[OidcProvider]:
-    """Start server.mjs, wait for its LISTENING line, and stop it on exit."""
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": secret,
-        "OIDC_ACCESS_TOKEN_ALG": alg,
-    }
-    env.pop("OIDC_JWKS", None)
-    if jwks is not None:
-        env["OIDC_JWKS"] = jwks
-    with tempfile.TemporaryFile() as stderr:
-        # stdin stays open: server.mjs exits when it closes, even if this process dies.
-        process = subprocess.Popen(  # noqa: S603 (fixed arguments, no shell)
-            [node, "server.mjs"],
-            cwd=PROVIDER_DIR,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
-        try:
-            issuer = _wait_for_issuer(process, stderr)
-            yield OidcProvider(issuer=issuer, client_secret=secret, access_token_alg=alg)
-        finally:
-            _stop(process)
-
-
-def _wait_for_issuer(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT_S
-    output = b""
-    while b"\n" not in output:
-        remaining = deadline - time.monotonic()
-        ready, _, _ = select.select([process.stdout], [], [], max(remaining, 0))
-        chunk = os.read(process.stdout.fileno(), 4096) if ready else b""
-        if not chunk:
-            _stop(process)
-            stderr.seek(0)
-            what = "exited" if ready else f"did not listen within {START_TIMEOUT_S:g}s"
-            pytest.fail(
-                f"oidc-provider {what} (exit code {process.returncode}):\n"
-                f"stdout: {output.decode(errors='replace')}\n"
-                f"stderr: {stderr.read().decode(errors='replace')}"
-            )
-        output += chunk
-    line = output.split(b"\n", 1)[0].decode()
-    marker, _, issuer = line.partition(" ")
-    assert marker == "LISTENING", f"unexpected first line from server.mjs: {line!r}"
-    return issuer
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    for pipe in (process.stdin, process.stdout):
-        if pipe is not None:
-            pipe.close()
 
 
 @pytest.fixture(scope="module")
@@ -369,3 +261,26 @@ async def test_rotated_signing_key_is_picked_up_and_old_tokens_stay_valid(node: 
             assert (await validator.validate(old_token))["sub"] == CLIENT_ID
             assert jwks.fetch_count == 2
             await jwks.aclose()
+
+
+# --- ID tokens are not access tokens -------------------------------------------------------
+
+
+async def test_code_flow_id_token_is_not_an_access_token(
+    provider: OidcProvider, provider_jwks: JwksCache
+) -> None:
+    tokens = await code_flow(provider)
+    id_header = jwt.get_unverified_header(tokens["id_token"])
+    assert id_header["alg"] == provider.access_token_alg
+    assert id_header.get("typ", "JWT") != "at+jwt"
+    validator = TokenValidator(policy_for(provider, CLIENT_ID), provider_jwks)
+
+    with pytest.raises(InvalidToken) as caught:
+        await validator.validate(tokens["id_token"])
+    assert caught.value.reason == "not an access token"
+
+    # The same flow's access token is for our resource and passes the resource's policy.
+    claims = await TokenValidator(policy_for(provider), provider_jwks).validate(
+        tokens["access_token"]
+    )
+    assert (claims["sub"], claims["aud"]) == ("cust-001", RESOURCE)

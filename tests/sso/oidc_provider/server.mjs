@@ -5,7 +5,10 @@
 //   stdout, first line:  LISTENING http://127.0.0.1:PORT   (that URL is the issuer)
 //
 // Environment (all optional):
-//   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET  the one confidential client (client_credentials only)
+//   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET  the one confidential client (client_credentials, and
+//                                       authorization_code to REDIRECT_URI below)
+//   OIDC_SUBJECT                        the end-user every authorization request signs in
+//                                       (default "cust-001")
 //   OIDC_ACCESS_TOKEN_ALG               RS256 (default) or ES256, for JWT access tokens
 //   OIDC_JWKS                           the private signing JWKS as JSON; the first key of a
 //                                       type signs. Without it, one RSA and one P-256 key
@@ -14,6 +17,9 @@
 // Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
 // audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
 // Both get JWT access tokens (typ at+jwt), so `aud` is the resource indicator.
+// Authorization requests need no user: /interaction/<uid> signs in OIDC_SUBJECT and grants
+// what was asked at once, so a test can walk the code flow by following redirects and get
+// a real ID token (typ JWT, `aud` the client id, signed with OIDC_ACCESS_TOKEN_ALG too).
 // The process exits on SIGTERM/SIGINT and when its stdin closes, so a crashed test run
 // cannot leave it behind.
 
@@ -29,11 +35,13 @@ const RESOURCES = {
 };
 const DEFAULT_RESOURCE = 'urn:portalgate';
 const ACCESS_TOKEN_TTL_S = 300;
+const REDIRECT_URI = 'http://127.0.0.1:9/callback'; // never contacted: tests stop at the redirect
 
 const { values: args } = parseArgs({ options: { port: { type: 'string' } } });
 const port = Number(args.port ?? process.env.PORT ?? 0);
 const clientId = process.env.OIDC_CLIENT_ID ?? 'portalgate-tests';
 const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'portalgate-tests-secret';
+const subject = process.env.OIDC_SUBJECT ?? 'cust-001';
 const accessTokenAlg = process.env.OIDC_ACCESS_TOKEN_ALG ?? 'RS256';
 if (!['RS256', 'ES256'].includes(accessTokenAlg)) {
   throw new Error(`OIDC_ACCESS_TOKEN_ALG must be RS256 or ES256, got ${accessTokenAlg}`);
@@ -65,14 +73,17 @@ const provider = new Provider(issuer, {
     {
       client_id: clientId,
       client_secret: clientSecret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
+      grant_types: ['client_credentials', 'authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
       token_endpoint_auth_method: 'client_secret_basic',
-      scope: 'orders:read profile:read reports:read',
+      id_token_signed_response_alg: accessTokenAlg,
+      scope: 'openid orders:read profile:read reports:read',
     },
   ],
   scopes: ['openid', 'orders:read', 'profile:read', 'reports:read'],
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
   jwks,
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   features: {
@@ -102,7 +113,38 @@ const provider = new Provider(issuer, {
   extraTokenClaims: async (_ctx, token) =>
     token.kind === 'ClientCredentials' ? { tenant: 'acme' } : undefined,
 });
-server.on('request', provider.callback());
+
+// Login and consent without a page: sign in `subject` and grant everything asked for.
+async function finishInteraction(req, res) {
+  const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
+  if (prompt.name === 'login') {
+    await provider.interactionFinished(req, res, { login: { accountId: subject } });
+    return;
+  }
+  const grant = grantId
+    ? await provider.Grant.find(grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = prompt.details;
+  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+  if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  const result = { consent: { grantId: await grant.save() } };
+  await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+}
+
+const callback = provider.callback();
+server.on('request', (req, res) => {
+  if (req.url.startsWith('/interaction/')) {
+    finishInteraction(req, res).catch((error) => {
+      res.statusCode = 400;
+      res.end(String(error));
+    });
+    return;
+  }
+  callback(req, res);
+});
 
 function stop() {
   server.close(() => process.exit(0));
