@@ -27,6 +27,7 @@ from config.errors import ConfigError
 from config.registry import load_registry
 from config.settings import Settings
 from connectors.kinds import discover_kinds
+from gateway.access_log import redact_access_log
 from gateway.app import create_app
 from gateway.runtime import open_runtime
 from gateway.telemetry import build_tracer_provider
@@ -93,6 +94,7 @@ class GatewayServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, banner: str | None) -> None:
         super().__init__(config)
         self._banner = banner
+        redact_access_log()  # uvicorn logs query strings: OIDC codes, states, tokens
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)

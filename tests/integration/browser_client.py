@@ -24,6 +24,7 @@ class Browser:
     issuer: httpx.AsyncClient
     cookie: str = ""
     csrf: str = ""
+    public: str = PUBLIC  # the gateway's public_url, where the issuer sends the browser back
 
     def headers(self, **extra: str) -> dict[str, str]:
         # Secure cookies are not sent over plain http by httpx's jar; send it like a
@@ -43,7 +44,7 @@ class Browser:
         if sent.status_code != 302:
             return sent
         callback = urlsplit(sent.headers["location"])
-        assert f"{callback.scheme}://{callback.netloc}" == PUBLIC
+        assert f"{callback.scheme}://{callback.netloc}" == self.public
         landed = await self.gateway.client.get(f"{callback.path}?{callback.query}")
         if landed.status_code == 302:
             cookie = SimpleCookie(landed.headers["set-cookie"])

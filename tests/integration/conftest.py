@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 import yaml
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
@@ -16,6 +19,8 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings
 from demo.stack import DemoStack, open_demo_stack
 from gateway.app import create_app
+from gateway.cli import GatewayServer
+from gateway.runtime import Runtime
 from sso.audit import AuditSink
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -114,3 +119,54 @@ def registry_variant(tmp_path: Path) -> Callable[[Callable[[dict[str, Any]], Non
         return path
 
     return make
+
+
+class ServedGateway(GatewayServer):
+    """The gateway's own uvicorn server (as `portalgate serve` runs it) on a given socket;
+    `ready` is set once it listens."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config, banner=None)
+        self.url = url
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+    @property
+    def runtime(self) -> Runtime:
+        """The running app's runtime (its lifespan state), for looking behind the API."""
+        runtime: Runtime = self.lifespan.state["runtime"]
+        return runtime
+
+
+@contextlib.asynccontextmanager
+async def serve_gateway(
+    stack: DemoStack, tracer_provider: TracerProvider, **settings: Any
+) -> AsyncIterator[ServedGateway]:
+    """The gateway on a real loopback socket, logging like `portalgate serve` (info);
+    `public_url` is the server's own URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = Settings(
+        registry_path=EXAMPLE_REGISTRY,
+        issuer=stack.issuer.url,
+        client_id=stack.env["PORTALGATE_CLIENT_ID"],
+        client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
+        public_url=base,
+        **settings,
+    )
+    app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
+    server = ServedGateway(uvicorn.Config(app, log_level="info", lifespan="on"), base)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(15):
+            await server.ready.wait()
+        yield server
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
