@@ -46,10 +46,12 @@ def check_access_token_type(header: Mapping[str, Any], *, require_typ: bool) -> 
     With `require_typ`, only `at+jwt` passes; without, an untyped or "JWT" token also
     passes and is left to `check_access_token_claims`. Raises InvalidToken.
     """
-    typ = media_type(header.get("typ"))
+    raw = header.get("typ")
+    typ = media_type(raw)
     if typ == AT_JWT_TYP:
         return
-    if require_typ or typ not in _UNTYPED:
+    # A typ that is not a string (RFC 7515 says it is) is no untyped token either.
+    if require_typ or typ not in _UNTYPED or not isinstance(raw, str | None):
         raise InvalidToken("not an access token")
 
 
