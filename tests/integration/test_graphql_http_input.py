@@ -187,12 +187,10 @@ async def test_a_get_with_a_non_json_content_type_is_415_before_auth(
 
     assert response.status_code == 415
     _request_error(response.json(), "BAD_USER_INPUT")
-
-
-async def test_a_get_with_json_or_no_content_type_still_runs(gateway: Gateway) -> None:
-    for extra in ({}, {"Content-Type": "application/json; charset=utf-8"}):
-        response = await gateway.client.get(
-            "/graphql", params={"query": TICKETS}, headers={**gateway.auth(), **extra}
-        )
-        assert response.status_code == 200
-        assert response.json()["data"]["viewer"]["tickets"]
+    if token:  # the same GET with JSON, or no Content-Type at all, runs
+        for extra in ({}, {"Content-Type": "application/json; charset=utf-8"}):
+            ran = await gateway.client.get(
+                "/graphql", params={"query": TICKETS}, headers={**gateway.auth(), **extra}
+            )
+            assert ran.status_code == 200
+            assert ran.json()["data"]["viewer"]["tickets"]
