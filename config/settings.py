@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=10)
     max_body_bytes: int = Field(default=256_000, ge=1024)
+    max_json_depth: int = Field(
+        default=32, ge=4, le=200, description="nesting allowed in a request's JSON"
+    )
 
     # The gateway's own OAuth client at the issuer: browser login (code flow) and the
     # client_credentials / token_exchange upstream schemes.

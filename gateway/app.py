@@ -25,6 +25,7 @@ from connectors.errors import ErrorCode
 from gateway import browser
 from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint, json_error
+from gateway.private_responses import PrivateResponses
 from gateway.runtime import Runtime, open_runtime
 from gateway.telemetry import build_tracer_provider
 from sso.audit import AuditSink
@@ -92,7 +93,7 @@ def create_app(
             Route("/auth/session", browser.session_info, methods=["GET"]),
             Route("/auth/logout", browser.logout, methods=["POST"]),
         ],
-        middleware=_middleware(settings),
+        middleware=[Middleware(PrivateResponses), *_middleware(settings)],
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         lifespan=lifespan,
     )

@@ -5,8 +5,8 @@
 
 Either way the access token is validated the same, strict way. The token's identity links
 are renamed to the registry's link names here, once, so everything after this sees
-`principal.links[<connector>]`. Cookie-authenticated requests that change state must
-prove they come from our UI (`check_csrf`).
+`principal.links[<connector>]`. Cookie-authenticated requests, reads as well as writes,
+must prove they come from our UI (`csrf_failure`).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class RequestAuthenticator:
 
 
 def csrf_failure(request: Request, session: Session, allowed_origins: frozenset[str]) -> str | None:
-    """Why a cookie-authenticated, state-changing request is refused, or None if it is ours.
+    """Why a cookie-authenticated request is refused, or None if it comes from our UI.
 
     Two independent checks (OWASP): the session's CSRF token in a header a cross-site form
     cannot set, and, when the browser sends one, an Origin we serve.

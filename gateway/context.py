@@ -22,3 +22,6 @@ class RequestContext:
     request_id: str
     policy: ActingPolicy
     audit: AuditSink
+    # As the client sent it: None means it named no operation (strawberry's own
+    # `operation_name` falls back to the document's first one).
+    operation_name: str | None = None

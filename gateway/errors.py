@@ -95,6 +95,11 @@ def is_public_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return True  # parse and validation errors from graphql-core describe the document
+    if isinstance(original, GraphQLError) and error.path is None:
+        # graphql-core's own report on the request's variables (wrong type, missing,
+        # unknown input field), wrapped once more to name the variable. Errors inside a
+        # field always have a path, so a GraphQLError a resolver raises stays masked.
+        return True
     return isinstance(original, ConnectorError | GatewayError)
 
 

@@ -32,7 +32,8 @@ from strawberry.types.execution import PreExecutionError
 from config.settings import Settings
 from connectors.errors import ConnectorError, ErrorCode
 from gateway.context import RequestContext
-from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code
+from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code, is_public_error
+from gateway.operations import RequireOperationName
 from schema.build import build_schema
 from sso.audit import AuditEvent
 
@@ -65,7 +66,7 @@ class GatewaySchema(strawberry.Schema):
                 )
             elif isinstance(original, GatewayError):
                 logger.info("request error code=%s path=%s", original.code, path)
-            elif original is not None:
+            elif not is_public_error(error):
                 logger.error("unexpected error in resolver path=%s", path, exc_info=original)
 
 
@@ -145,6 +146,7 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
         extensions=[
             MaskUnexpectedErrors,
             partial(ParserCache, maxsize=256),
+            RequireOperationName,
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(AddValidationRules, limits),
             partial(ValidationCache, maxsize=256),
@@ -162,7 +164,7 @@ def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
     extensions, without codes; clients need one to tell "fix your query" apart.
     """
     if not isinstance(result, PreExecutionError):
-        return False
+        return _classify_variable_errors(result)
     for error in result.errors or []:
         if error.extensions and "code" in error.extensions:
             continue
@@ -174,4 +176,21 @@ def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
         else:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
         error.extensions = {**(error.extensions or {}), "code": str(code)}
+    return True
+
+
+def _classify_variable_errors(result: strawberry.types.ExecutionResult) -> bool:
+    """True, with `BAD_USER_INPUT`, when graphql-core refused the variables.
+
+    It coerces variables at the start of execution, outside strawberry's pre-execution
+    steps, and reports a value that does not fit its type (wrong type, missing, unknown
+    input field) as errors without a path and no `data` at all; every error raised while
+    executing a field has a path.
+    """
+    errors = result.errors or []
+    if result.data is not None or not errors or any(e.path is not None for e in errors):
+        return False
+    for error in errors:
+        if not (error.extensions and "code" in error.extensions):
+            error.extensions = {**(error.extensions or {}), "code": str(ErrorCode.BAD_USER_INPUT)}
     return True

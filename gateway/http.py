@@ -1,7 +1,13 @@
 """GraphQL over HTTP, as the GraphQL-over-HTTP specification describes it.
 
-    GET  /graphql?query=...   queries only (a mutation over GET is 405)
+    GET  /graphql?query=...   queries only (a mutation over GET is 405); no body type
+                              but application/json (415)
     POST /graphql             application/json body {query, variables, operationName, extensions}
+
+Subscriptions are not served over this transport (a request error). A document with
+several operations needs `operationName`. JSON nested deeper than `max_json_depth`, in the
+body or in GET's `variables`/`extensions`, is a 400. Every cookie-authenticated request,
+whatever its method, must carry the session's CSRF header.
 
 Responses are `application/graphql-response+json` when the client accepts it (request
 errors are then 400) or `application/json` (request errors are 200, as legacy clients
@@ -28,6 +34,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.context import RequestContext
@@ -110,6 +117,49 @@ def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
     return value
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """True when JSON arrays and objects in `value` nest more than `limit` levels.
+
+    Iterative, so the check itself cannot run out of stack.
+    """
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _decode_json(raw: str | bytes, max_depth: int, what: str) -> Any:
+    """`json.loads`, with every failure a 400 that names `what` was wrong.
+
+    The decoder recurses once per level and raises RecursionError near the interpreter's
+    limit (about 1,000 levels: a 2 KB body); below that, `max_depth` keeps values that no
+    input type needs away from everything downstream.
+    """
+    too_deep = BadRequest(400, f"{what} nests JSON more than {max_depth} levels deep.")
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise too_deep from None
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(400, f"{what} is not valid JSON.") from None
+    if _nested_deeper_than(value, max_depth):
+        raise too_deep
+    return value
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def _params(data: Any) -> GraphQLParams:
     if not isinstance(data, dict):
         raise BadRequest(400, "The request body must be a JSON object.")
@@ -123,17 +173,19 @@ def _params(data: Any) -> GraphQLParams:
     return GraphQLParams(query, _object_or_none(data.get("variables"), "variables"), operation_name)
 
 
-async def _read_params(request: Request, max_bytes: int) -> GraphQLParams:
+async def _read_params(request: Request, settings: Settings) -> GraphQLParams:
+    content_type = _media_type(request)
     if request.method == "GET":
-        raw = dict(request.query_params)
+        # A GET has no body; one that claims a form or text body is a cross-site
+        # "simple request" a browser sends without preflight (GHSA-hff2-gcpx-8f4p).
+        if content_type not in ("", JSON):
+            raise BadRequest(415, "A GET request may only carry Content-Type application/json.")
+        raw: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
             if name in raw:
-                try:
-                    raw[name] = json.loads(raw[name])
-                except ValueError:
-                    raise BadRequest(400, f"`{name}` must be JSON.") from None
+                raw[name] = _decode_json(raw[name], settings.max_json_depth, f"`{name}`")
         return _params(raw)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    max_bytes = settings.max_body_bytes
     if content_type != JSON:
         raise BadRequest(415, "POST bodies must be application/json.")
     declared = request.headers.get("content-length")
@@ -144,10 +196,7 @@ async def _read_params(request: Request, max_bytes: int) -> GraphQLParams:
         body += chunk
         if len(body) > max_bytes:
             raise BadRequest(413, "The request body is too large.")
-    try:
-        return _params(json.loads(body))
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(400, "The request body is not valid JSON.") from None
+    return _params(_decode_json(bytes(body), settings.max_json_depth, "The request body"))
 
 
 def _wants_ide(request: Request, runtime: Runtime) -> bool:
@@ -172,7 +221,7 @@ async def graphql_endpoint(request: Request) -> Response:
     if media_type is None:
         return json_error(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}.", ErrorCode.BAD_USER_INPUT)
     try:
-        params = await _read_params(request, runtime.settings.max_body_bytes)
+        params = await _read_params(request, runtime.settings)
     except BadRequest as exc:
         return json_error(exc.status, exc.message, exc.code, media_type=media_type)
 
@@ -192,7 +241,8 @@ async def graphql_endpoint(request: Request) -> Response:
                 span.set_attribute("portalgate.auth.failure", exc.reason)
             return _refusal(exc, headers, media_type)
         principal = authentication.principal
-        if authentication.session is not None and request.method == "POST":
+        # Every method: a cookie-authenticated GET reads personal data too.
+        if authentication.session is not None:
             refused = csrf_failure(request, authentication.session, runtime.allowed_origins())
             if refused is not None:
                 return json_error(
@@ -211,6 +261,7 @@ async def graphql_endpoint(request: Request) -> Response:
             request_id=request_id,
             policy=runtime.acting,
             audit=runtime.audit,
+            operation_name=params.operation_name,
         )
         allowed = (
             (OperationType.QUERY,)
@@ -226,7 +277,15 @@ async def graphql_endpoint(request: Request) -> Response:
                     operation_name=params.operation_name,
                     allowed_operation_types=allowed,
                 )
-        except InvalidOperationTypeError:
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                return json_error(
+                    400 if media_type == GRAPHQL_RESPONSE else 200,
+                    "Subscriptions are not served over this transport; send queries or mutations.",
+                    ErrorCode.BAD_USER_INPUT,
+                    headers=headers,
+                    media_type=media_type,
+                )
             headers["Allow"] = "POST"
             return json_error(
                 405,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 
 from connectors.errors import ConnectorTimeout
 from gateway.errors import Forbidden, MaskUnexpectedErrors
@@ -26,6 +27,14 @@ class Query:
     def fine(self) -> str:
         return "ok"
 
+    @strawberry.field
+    def echo(self, n: int) -> int:
+        return n
+
+    @strawberry.field
+    def leaky(self) -> str | None:
+        raise GraphQLError("upstream said: token=abc123")
+
 
 SCHEMA = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
 
@@ -48,3 +57,17 @@ async def test_typed_errors_keep_their_public_message_and_code() -> None:
     assert formatted["slow"]["extensions"] == {"code": "UPSTREAM_TIMEOUT", "connector": "billing"}
     assert formatted["denied"]["extensions"] == {"code": "FORBIDDEN"}
     assert result.data == {"slow": None, "denied": None, "fine": "ok"}
+
+
+async def test_variable_errors_are_public_but_a_resolvers_graphql_error_is_masked() -> None:
+    # graphql-core wraps its coercion error in another GraphQLError (original_error set,
+    # no path); it describes the client's own input, so it must not become INTERNAL.
+    refused = await SCHEMA.execute("query ($n: Int!) { echo(n: $n) }", variable_values={"n": "x"})
+    raised = await SCHEMA.execute("{ leaky fine }")
+
+    (coercion,) = refused.errors or []
+    assert coercion.formatted["message"].startswith("Variable '$n' has invalid value")
+    assert "Int" in coercion.formatted["message"]
+    (leak,) = raised.errors or []
+    assert leak.formatted["message"] == "Unexpected error."
+    assert "abc123" not in str(leak.formatted)

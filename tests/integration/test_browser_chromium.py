@@ -43,6 +43,12 @@ POST_GRAPHQL = """async ([query, csrf]) => {
     const r = await fetch("/graphql", init);
     return [r.status, await r.json()];
 }"""
+GET_GRAPHQL = """async ([query, csrf]) => {
+    const headers = csrf ? {"X-CSRF-Token": csrf} : {};
+    const url = "/graphql?query=" + encodeURIComponent(query);
+    const r = await fetch(url, {headers, credentials: "include"});
+    return [r.status, await r.json()];
+}"""
 POST_LOGOUT = """async (csrf) => {
     const init = {method: "POST", headers: {"X-CSRF-Token": csrf}};
     return await (await fetch("/auth/logout", init)).json();
@@ -128,6 +134,12 @@ async def test_a_customer_signs_in_queries_and_signs_out_in_chromium(served_gate
             assert status == 200
             assert body["data"]["viewer"]["profile"]["lastName"]
             refused, _ = await page.evaluate(fetch, [query, None])
+            assert refused == 403
+            read = "{ viewer { profile { lastName } } }"
+            status, body = await page.evaluate(GET_GRAPHQL, [read, session["csrfToken"]])
+            assert status == 200
+            assert body["data"]["viewer"]["profile"]["lastName"]
+            refused, _ = await page.evaluate(GET_GRAPHQL, [read, None])
             assert refused == 403
 
             logout = await page.evaluate(POST_LOGOUT, session["csrfToken"])

@@ -72,7 +72,9 @@ async def test_cookie_queries_work_and_posts_need_the_csrf_token(browser: Browse
         json=QUERY,
         headers=browser.headers(**{"X-CSRF-Token": browser.csrf, "Origin": UI}),
     )
-    get = await client.get("/graphql", params=QUERY, headers=browser.headers())
+    get = await client.get(
+        "/graphql", params=QUERY, headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+    )
 
     customer = browser.gateway.stack.customers[0]
     assert ok.json()["data"]["viewer"]["profile"]["lastName"] == customer.last_name
@@ -118,7 +120,9 @@ async def test_tokens_are_refreshed_before_they_expire(
             before = stack.issuer.requests["token"]
             for _ in range(3):
                 response = await gateway.client.get(
-                    "/graphql", params=QUERY, headers=browser.headers()
+                    "/graphql",
+                    params=QUERY,
+                    headers=browser.headers(**{"X-CSRF-Token": browser.csrf}),
                 )
                 assert response.json()["data"]["viewer"]["profile"]["lastName"]
             assert stack.issuer.requests["token"] - before >= 3  # one refresh grant each
@@ -128,7 +132,10 @@ async def test_no_refresh_while_the_token_is_fresh(browser: Browser) -> None:
     await browser.sign_in()
     before = browser.gateway.stack.issuer.requests["token"]
     for _ in range(3):
-        await browser.gateway.client.get("/graphql", params=QUERY, headers=browser.headers())
+        answer = await browser.gateway.client.get(
+            "/graphql", params=QUERY, headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+        )
+        assert answer.status_code == 200
     assert browser.gateway.stack.issuer.requests["token"] == before
 
 
@@ -169,3 +176,30 @@ async def test_bearer_tokens_keep_working_beside_sessions(browser: Browser) -> N
         "/graphql", json=QUERY, headers=browser.gateway.auth()
     )
     assert response.status_code == 200
+
+
+async def test_cookie_gets_need_the_csrf_token_too(browser: Browser) -> None:
+    # A cross-site page can make the browser send the cookie on a GET (an <img>, a link,
+    # a timed fetch) as easily as on a POST; only our UI can add the header.
+    await browser.sign_in()
+    client = browser.gateway.client
+
+    no_csrf = await client.get("/graphql", params=QUERY, headers=browser.headers())
+    wrong_csrf = await client.get(
+        "/graphql", params=QUERY, headers=browser.headers(**{"X-CSRF-Token": "guessed"})
+    )
+    wrong_origin = await client.get(
+        "/graphql",
+        params=QUERY,
+        headers=browser.headers(**{"X-CSRF-Token": browser.csrf, "Origin": "https://evil.example"}),
+    )
+    ours = await client.get(
+        "/graphql", params=QUERY, headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+    )
+
+    for refused in (no_csrf, wrong_csrf, wrong_origin):
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "data" not in refused.json()
+    assert ours.status_code == 200
+    assert ours.json()["data"]["viewer"]["profile"]["lastName"]
