@@ -2,7 +2,9 @@
 
     fetch(capability, keys)
       ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
-      ─▶ URL template ({id} {keys} {page} {size}) + credentials from sso/ per call
+           a chunk refused with a `split_on` status ─▶ one request per key of it
+      ─▶ URL template ({id} {keys} {page} {size}) via connectors.paths (a value that
+         could change the path is not found, and nothing is sent) + credentials per call
       ─▶ JSON ─▶ field mapping (connectors.mapping) ─▶ record model ─▶ results in key order
 
 aiohttp and parsing errors are translated to `connectors.errors` here, at the boundary.
@@ -15,9 +17,9 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import aiohttp
+import yarl
 from pydantic import BaseModel, ValidationError
 
 from connectors.base import Connector, CredentialProvider, Health
@@ -33,6 +35,7 @@ from connectors.errors import (
     UpstreamValidationFailed,
 )
 from connectors.mapping import MappingError, lookup, read_record, write_body
+from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
 from connectors.records import Record
 from connectors.rest_config import CapabilitySpec, RestConfig, ValidationSpec
 from sso.principal import Principal
@@ -52,7 +55,7 @@ class RestConnector(Connector):
         super().__init__(name, config, credentials)
         assert isinstance(config, RestConfig)
         self._config = config
-        self._base = str(config.base_url).rstrip("/")
+        self._base = yarl.URL(str(config.base_url))
         self._session: aiohttp.ClientSession | None = None
 
     def capabilities(self) -> frozenset[str]:
@@ -83,9 +86,10 @@ class RestConnector(Connector):
         record_type = CAPABILITIES[capability].record
         if spec.batch is not None:
             size = spec.batch.max_size
-            chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+            sendable = [key for key in keys if self._fits_path(spec, key)]
+            chunks = [list(sendable[i : i + size]) for i in range(0, len(sendable), size)]
             parts = await asyncio.gather(
-                *(self._fetch_batch(capability, spec, chunk, principal) for chunk in chunks)
+                *(self._fetch_chunk(capability, spec, chunk, principal) for chunk in chunks)
             )
             by_key: dict[Key, Record | ConnectorError] = {}
             for part in parts:
@@ -103,18 +107,86 @@ class RestConnector(Connector):
                 call.cancel()
             raise
 
-    async def _fetch_batch(
+    def _fits_path(self, spec: CapabilitySpec, key: Key) -> bool:
+        """False for a key that would have to change the request's path to be sent."""
+        return "keys" not in template_fields(spec.request.path) or is_safe_path_value(str(key))
+
+    async def _fetch_chunk(
         self,
         capability: str,
         spec: CapabilitySpec,
         keys: list[Key],
         principal: Principal | None,
     ) -> dict[Key, Record | ConnectorError]:
+        """One batch request; with `split_on`, a refused batch is asked again key by key.
+
+        A portal that checks ownership refuses a whole batch for one key that is not the
+        caller's, which must not cost the caller their own records. A batch that leaves
+        keys out is asked again key by key too, so that a chunk with an unknown key costs
+        the same requests and round trips as one with a refused key: neither the answer
+        nor its timing tells the two apart.
+        """
         assert spec.batch is not None
-        joined = spec.batch.separator.join(str(k) for k in keys)
-        status, data = await self._call(spec, {"keys": joined}, None, principal)
+        split_on = spec.batch.split_on
+        try:
+            status, data = await self._batch_call(spec, keys, principal)
+        except UnsafePathValue:
+            # Each key fitted the path alone (see `_fits_path`), so only the separator
+            # made the joined value unsafe: no key of this chunk can be asked for.
+            return {key: RecordNotFound(self.name, str(key)) for key in keys}
+        if status in split_on:
+            if len(keys) == 1:
+                return {keys[0]: RecordNotFound(self.name, str(keys[0]))}
+            return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
             raise self._status_error(status)
+        results = self._read_batch(capability, spec, keys, data)
+        if split_on and len(keys) > 1 and any(key not in results for key in keys):
+            return await self._fetch_each(capability, spec, keys, principal)
+        return results
+
+    async def _fetch_each(
+        self,
+        capability: str,
+        spec: CapabilitySpec,
+        keys: list[Key],
+        principal: Principal | None,
+    ) -> dict[Key, Record | ConnectorError]:
+        """One single-key batch request per key (at most a chunk's size, concurrently);
+        a `split_on` status or no answer for the key is not found."""
+        assert spec.batch is not None
+        split_on = spec.batch.split_on
+
+        async def one(key: Key) -> Record | ConnectorError:
+            status, data = await self._batch_call(spec, [key], principal)
+            if status in split_on:
+                return RecordNotFound(self.name, str(key))
+            if status != 200:
+                raise self._status_error(status)
+            found = self._read_batch(capability, spec, [key], data)
+            return found.get(key, RecordNotFound(self.name, str(key)))
+
+        calls = [asyncio.ensure_future(one(key)) for key in keys]
+        try:
+            answers = await asyncio.gather(*calls)
+        except BaseException:
+            for call in calls:
+                call.cancel()
+            raise
+        return dict(zip(keys, answers, strict=True))
+
+    async def _batch_call(
+        self, spec: CapabilitySpec, keys: list[Key], principal: Principal | None
+    ) -> tuple[int, Any]:
+        assert spec.batch is not None
+        joined = spec.batch.separator.join(str(k) for k in keys)
+        url, query = self._url(spec, {"keys": joined})
+        return await self._call(spec, url, query, None, principal)
+
+    def _read_batch(
+        self, capability: str, spec: CapabilitySpec, keys: list[Key], data: Any
+    ) -> dict[Key, Record | ConnectorError]:
+        """Records of a batch answer matched back to the keys asked for."""
         record_type = CAPABILITIES[capability].record
         response = spec.response
         assert response.items is not None and response.key is not None
@@ -152,7 +224,11 @@ class RestConnector(Connector):
         principal: Principal | None,
     ) -> Record | ConnectorError:
         variables, skip = self._variables(spec, key)
-        status, data = await self._call(spec, variables, None, principal)
+        try:
+            url, query = self._url(spec, variables)
+        except UnsafePathValue:
+            return RecordNotFound(self.name, str(key))
+        status, data = await self._call(spec, url, query, None, principal)
         if spec.not_found_status is not None and status == spec.not_found_status:
             return RecordNotFound(self.name, str(key))
         if status != 200:
@@ -188,7 +264,11 @@ class RestConnector(Connector):
         spec = self._spec(capability)
         assert spec.body is not None
         body = write_body(payload, spec.body)
-        status, data = await self._call(spec, {"id": key}, body, principal)
+        try:
+            url, query = self._url(spec, {"id": key})
+        except UnsafePathValue:
+            raise RecordNotFound(self.name, key) from None
+        status, data = await self._call(spec, url, query, body, principal)
         if spec.not_found_status is not None and status == spec.not_found_status:
             raise RecordNotFound(self.name, key)
         if spec.validation is not None and status == spec.validation.status:
@@ -223,30 +303,30 @@ class RestConnector(Connector):
 
     def _url(
         self, spec: CapabilitySpec, variables: Mapping[str, str]
-    ) -> tuple[str, dict[str, str]]:
-        quoted = {k: quote(v, safe="") for k, v in variables.items()}
-        path = spec.request.path.format_map(quoted)
+    ) -> tuple[yarl.URL, dict[str, str]]:
+        """The request's URL and query; raises UnsafePathValue (see connectors.paths)."""
+        url = build_url(self._base, spec.request.path, variables)
         query = {name: value.format_map(variables) for name, value in spec.request.query.items()}
-        return f"{self._base}{path}", query
+        return url, query
 
     async def _call(
         self,
         spec: CapabilitySpec,
-        variables: Mapping[str, str],
+        url: yarl.URL,
+        query: Mapping[str, str],
         body: Mapping[str, Any] | None,
         principal: Principal | None,
     ) -> tuple[int, Any]:
         if self._session is None:
             raise ConnectorUnavailable(self.name, f"{self.name} is not started")
         auth = await self.credentials.for_call(self.name, principal)
-        url, query = self._url(spec, variables)
         try:
             # No redirects: aiohttp would resend custom credential headers (X-Api-Key) to
             # wherever the portal points, even another host.
             async with self._session.request(
                 spec.request.method,
                 url,
-                params=query,
+                params=dict(query),
                 json=body,
                 headers=dict(auth.headers),
                 allow_redirects=False,
@@ -270,7 +350,8 @@ class RestConnector(Connector):
             return Health("down", 0.0, "not started")
         try:
             async with asyncio.timeout(2.0):
-                async with self._session.get(f"{self._base}{self._config.health_path}") as resp:
+                url = build_url(self._base, self._config.health_path, {})
+                async with self._session.get(url, allow_redirects=False) as resp:
                     latency = (time.monotonic() - started) * 1000
                     if resp.status == 200:
                         return Health("up", latency)
