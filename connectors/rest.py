@@ -2,10 +2,11 @@
 
     fetch(capability, keys)
       ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
-           a chunk refused with a `split_on` status ─▶ one request per key of it
+           a chunk refused with a `split_on` status, or answered with keys left out
+           ─▶ one request per key of it
       ─▶ URL template ({id} {keys} {page} {size}) via connectors.paths (a value that
          could change the path is not found, and nothing is sent) + credentials per call
-      ─▶ JSON ─▶ field mapping (connectors.mapping) ─▶ record model ─▶ results in key order
+      ─▶ JSON ─▶ connectors.rest_answers / mapping ─▶ record model ─▶ results in key order
 
 aiohttp and parsing errors are translated to `connectors.errors` here, at the boundary.
 The call's overall time limit is the gateway's (asyncio.timeout in gateway/sources).
@@ -32,17 +33,15 @@ from connectors.errors import (
     ConnectorUnavailable,
     RecordNotFound,
     UpstreamRejected,
-    UpstreamValidationFailed,
 )
-from connectors.mapping import MappingError, lookup, read_record, write_body
+from connectors.mapping import MappingError, read_record, write_body
 from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
 from connectors.records import Record
-from connectors.rest_config import CapabilitySpec, RestConfig, ValidationSpec
+from connectors.rest_answers import read_batch, validation_error
+from connectors.rest_config import CapabilitySpec, RestConfig
 from sso.principal import Principal
 
 __all__ = ["RestConfig", "RestConnector"]
-
-_MAX_MESSAGE = 200
 
 
 class RestConnector(Connector):
@@ -140,7 +139,7 @@ class RestConnector(Connector):
             return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
             raise self._status_error(status)
-        results = self._read_batch(capability, spec, keys, data)
+        results = read_batch(self.name, CAPABILITIES[capability].record, spec.response, keys, data)
         if split_on and len(keys) > 1 and any(key not in results for key in keys):
             return await self._fetch_each(capability, spec, keys, principal)
         return results
@@ -156,6 +155,7 @@ class RestConnector(Connector):
         a `split_on` status or no answer for the key is not found."""
         assert spec.batch is not None
         split_on = spec.batch.split_on
+        record_type = CAPABILITIES[capability].record
 
         async def one(key: Key) -> Record | ConnectorError:
             status, data = await self._batch_call(spec, [key], principal)
@@ -163,7 +163,7 @@ class RestConnector(Connector):
                 return RecordNotFound(self.name, str(key))
             if status != 200:
                 raise self._status_error(status)
-            found = self._read_batch(capability, spec, [key], data)
+            found = read_batch(self.name, record_type, spec.response, [key], data)
             return found.get(key, RecordNotFound(self.name, str(key)))
 
         calls = [asyncio.ensure_future(one(key)) for key in keys]
@@ -182,39 +182,6 @@ class RestConnector(Connector):
         joined = spec.batch.separator.join(str(k) for k in keys)
         url, query = self._url(spec, {"keys": joined})
         return await self._call(spec, url, query, None, principal)
-
-    def _read_batch(
-        self, capability: str, spec: CapabilitySpec, keys: list[Key], data: Any
-    ) -> dict[Key, Record | ConnectorError]:
-        """Records of a batch answer matched back to the keys asked for."""
-        record_type = CAPABILITIES[capability].record
-        response = spec.response
-        assert response.items is not None and response.key is not None
-        items = lookup(data, response.items)
-        if not isinstance(items, list):
-            raise BadUpstreamData(self.name)
-        wanted = {str(k): k for k in keys}
-        grouped: dict[Key, list[dict[str, Any]]] = {}
-        results: dict[Key, Record | ConnectorError] = {}
-        try:
-            for item in items:
-                item_key = lookup(item, response.key)
-                if not isinstance(item_key, str | int) or str(item_key) not in wanted:
-                    continue
-                mapped = read_record(item, response.record)
-                key = wanted[str(item_key)]
-                if response.group_as is not None:
-                    grouped.setdefault(key, []).append(mapped)
-                else:
-                    results[key] = record_type.model_validate(mapped)
-            if response.group_as is not None:
-                for key in keys:
-                    results[key] = record_type.model_validate(
-                        {response.group_as: grouped.get(key, [])}
-                    )
-        except (MappingError, ValidationError, TypeError) as exc:
-            raise BadUpstreamData(self.name) from exc
-        return results
 
     async def _fetch_one(
         self,
@@ -272,7 +239,7 @@ class RestConnector(Connector):
         if spec.not_found_status is not None and status == spec.not_found_status:
             raise RecordNotFound(self.name, key)
         if spec.validation is not None and status == spec.validation.status:
-            raise self._validation_error(spec.validation, data)
+            raise validation_error(self.name, spec.validation, data)
         if status not in (200, 201):
             raise self._status_error(status)
         try:
@@ -281,19 +248,6 @@ class RestConnector(Connector):
             )
         except (MappingError, ValidationError, TypeError) as exc:
             raise BadUpstreamData(self.name) from exc
-
-    def _validation_error(self, spec: ValidationSpec, data: Any) -> UpstreamValidationFailed:
-        # The portal's own validation message is passed on only when it is short, printable
-        # text: it is meant for the customer, and anything else may be an internal dump.
-        message = lookup(data, spec.message)
-        field = lookup(data, spec.field) if spec.field else None
-        if not (
-            isinstance(message, str) and message.isprintable() and len(message) <= _MAX_MESSAGE
-        ):
-            message = f"{self.name} did not accept the input"
-        if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
-            field = None
-        return UpstreamValidationFailed(self.name, message, field)
 
     def _status_error(self, status: int) -> ConnectorError:
         if 400 <= status < 500:
