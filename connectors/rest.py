@@ -2,8 +2,11 @@
 
     fetch(capability, keys)
       ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
-      ─▶ URL template ({id} {keys} {page} {size}) + credentials from sso/ per call
-      ─▶ JSON ─▶ field mapping (connectors.mapping) ─▶ record model ─▶ results in key order
+           a chunk refused with a `split_on` status, or answered with keys left out
+           ─▶ one request per key of it
+      ─▶ URL template ({id} {keys} {page} {size}) via connectors.paths (a value that
+         could change the path is not found, and nothing is sent) + credentials per call
+      ─▶ JSON ─▶ connectors.rest_answers / mapping ─▶ record model ─▶ results in key order
 
 aiohttp and parsing errors are translated to `connectors.errors` here, at the boundary.
 The call's overall time limit is the gateway's (asyncio.timeout in gateway/sources).
@@ -15,9 +18,9 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import aiohttp
+import yarl
 from pydantic import BaseModel, ValidationError
 
 from connectors.base import Connector, CredentialProvider, Health
@@ -30,16 +33,15 @@ from connectors.errors import (
     ConnectorUnavailable,
     RecordNotFound,
     UpstreamRejected,
-    UpstreamValidationFailed,
 )
-from connectors.mapping import MappingError, lookup, read_record, write_body
+from connectors.mapping import MappingError, read_record, write_body
+from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
 from connectors.records import Record
-from connectors.rest_config import CapabilitySpec, RestConfig, ValidationSpec
+from connectors.rest_answers import read_batch, validation_error
+from connectors.rest_config import CapabilitySpec, RestConfig
 from sso.principal import Principal
 
 __all__ = ["RestConfig", "RestConnector"]
-
-_MAX_MESSAGE = 200
 
 
 class RestConnector(Connector):
@@ -52,7 +54,7 @@ class RestConnector(Connector):
         super().__init__(name, config, credentials)
         assert isinstance(config, RestConfig)
         self._config = config
-        self._base = str(config.base_url).rstrip("/")
+        self._base = yarl.URL(str(config.base_url))
         self._session: aiohttp.ClientSession | None = None
 
     def capabilities(self) -> frozenset[str]:
@@ -83,9 +85,10 @@ class RestConnector(Connector):
         record_type = CAPABILITIES[capability].record
         if spec.batch is not None:
             size = spec.batch.max_size
-            chunks = [list(keys[i : i + size]) for i in range(0, len(keys), size)]
+            sendable = [key for key in keys if self._fits_path(spec, key)]
+            chunks = [list(sendable[i : i + size]) for i in range(0, len(sendable), size)]
             parts = await asyncio.gather(
-                *(self._fetch_batch(capability, spec, chunk, principal) for chunk in chunks)
+                *(self._fetch_chunk(capability, spec, chunk, principal) for chunk in chunks)
             )
             by_key: dict[Key, Record | ConnectorError] = {}
             for part in parts:
@@ -103,46 +106,82 @@ class RestConnector(Connector):
                 call.cancel()
             raise
 
-    async def _fetch_batch(
+    def _fits_path(self, spec: CapabilitySpec, key: Key) -> bool:
+        """False for a key that would have to change the request's path to be sent."""
+        return "keys" not in template_fields(spec.request.path) or is_safe_path_value(str(key))
+
+    async def _fetch_chunk(
         self,
         capability: str,
         spec: CapabilitySpec,
         keys: list[Key],
         principal: Principal | None,
     ) -> dict[Key, Record | ConnectorError]:
+        """One batch request; with `split_on`, a refused batch is asked again key by key.
+
+        A portal that checks ownership refuses a whole batch for one key that is not the
+        caller's, which must not cost the caller their own records. A batch that leaves
+        keys out is asked again key by key too, so that a chunk with an unknown key costs
+        the same requests and round trips as one with a refused key: neither the answer
+        nor its timing tells the two apart.
+        """
         assert spec.batch is not None
-        joined = spec.batch.separator.join(str(k) for k in keys)
-        status, data = await self._call(spec, {"keys": joined}, None, principal)
+        split_on = spec.batch.split_on
+        try:
+            status, data = await self._batch_call(spec, keys, principal)
+        except UnsafePathValue:
+            # Each key fitted the path alone (see `_fits_path`), so only the separator
+            # made the joined value unsafe: no key of this chunk can be asked for.
+            return {key: RecordNotFound(self.name, str(key)) for key in keys}
+        if status in split_on:
+            if len(keys) == 1:
+                return {keys[0]: RecordNotFound(self.name, str(keys[0]))}
+            return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
             raise self._status_error(status)
-        record_type = CAPABILITIES[capability].record
-        response = spec.response
-        assert response.items is not None and response.key is not None
-        items = lookup(data, response.items)
-        if not isinstance(items, list):
-            raise BadUpstreamData(self.name)
-        wanted = {str(k): k for k in keys}
-        grouped: dict[Key, list[dict[str, Any]]] = {}
-        results: dict[Key, Record | ConnectorError] = {}
-        try:
-            for item in items:
-                item_key = lookup(item, response.key)
-                if not isinstance(item_key, str | int) or str(item_key) not in wanted:
-                    continue
-                mapped = read_record(item, response.record)
-                key = wanted[str(item_key)]
-                if response.group_as is not None:
-                    grouped.setdefault(key, []).append(mapped)
-                else:
-                    results[key] = record_type.model_validate(mapped)
-            if response.group_as is not None:
-                for key in keys:
-                    results[key] = record_type.model_validate(
-                        {response.group_as: grouped.get(key, [])}
-                    )
-        except (MappingError, ValidationError, TypeError) as exc:
-            raise BadUpstreamData(self.name) from exc
+        results = read_batch(self.name, CAPABILITIES[capability].record, spec.response, keys, data)
+        if split_on and len(keys) > 1 and any(key not in results for key in keys):
+            return await self._fetch_each(capability, spec, keys, principal)
         return results
+
+    async def _fetch_each(
+        self,
+        capability: str,
+        spec: CapabilitySpec,
+        keys: list[Key],
+        principal: Principal | None,
+    ) -> dict[Key, Record | ConnectorError]:
+        """One single-key batch request per key (at most a chunk's size, concurrently);
+        a `split_on` status or no answer for the key is not found."""
+        assert spec.batch is not None
+        split_on = spec.batch.split_on
+        record_type = CAPABILITIES[capability].record
+
+        async def one(key: Key) -> Record | ConnectorError:
+            status, data = await self._batch_call(spec, [key], principal)
+            if status in split_on:
+                return RecordNotFound(self.name, str(key))
+            if status != 200:
+                raise self._status_error(status)
+            found = read_batch(self.name, record_type, spec.response, [key], data)
+            return found.get(key, RecordNotFound(self.name, str(key)))
+
+        calls = [asyncio.ensure_future(one(key)) for key in keys]
+        try:
+            answers = await asyncio.gather(*calls)
+        except BaseException:
+            for call in calls:
+                call.cancel()
+            raise
+        return dict(zip(keys, answers, strict=True))
+
+    async def _batch_call(
+        self, spec: CapabilitySpec, keys: list[Key], principal: Principal | None
+    ) -> tuple[int, Any]:
+        assert spec.batch is not None
+        joined = spec.batch.separator.join(str(k) for k in keys)
+        url, query = self._url(spec, {"keys": joined})
+        return await self._call(spec, url, query, None, principal)
 
     async def _fetch_one(
         self,
@@ -152,7 +191,11 @@ class RestConnector(Connector):
         principal: Principal | None,
     ) -> Record | ConnectorError:
         variables, skip = self._variables(spec, key)
-        status, data = await self._call(spec, variables, None, principal)
+        try:
+            url, query = self._url(spec, variables)
+        except UnsafePathValue:
+            return RecordNotFound(self.name, str(key))
+        status, data = await self._call(spec, url, query, None, principal)
         if spec.not_found_status is not None and status == spec.not_found_status:
             return RecordNotFound(self.name, str(key))
         if status != 200:
@@ -188,11 +231,15 @@ class RestConnector(Connector):
         spec = self._spec(capability)
         assert spec.body is not None
         body = write_body(payload, spec.body)
-        status, data = await self._call(spec, {"id": key}, body, principal)
+        try:
+            url, query = self._url(spec, {"id": key})
+        except UnsafePathValue:
+            raise RecordNotFound(self.name, key) from None
+        status, data = await self._call(spec, url, query, body, principal)
         if spec.not_found_status is not None and status == spec.not_found_status:
             raise RecordNotFound(self.name, key)
         if spec.validation is not None and status == spec.validation.status:
-            raise self._validation_error(spec.validation, data)
+            raise validation_error(self.name, spec.validation, data)
         if status not in (200, 201):
             raise self._status_error(status)
         try:
@@ -202,19 +249,6 @@ class RestConnector(Connector):
         except (MappingError, ValidationError, TypeError) as exc:
             raise BadUpstreamData(self.name) from exc
 
-    def _validation_error(self, spec: ValidationSpec, data: Any) -> UpstreamValidationFailed:
-        # The portal's own validation message is passed on only when it is short, printable
-        # text: it is meant for the customer, and anything else may be an internal dump.
-        message = lookup(data, spec.message)
-        field = lookup(data, spec.field) if spec.field else None
-        if not (
-            isinstance(message, str) and message.isprintable() and len(message) <= _MAX_MESSAGE
-        ):
-            message = f"{self.name} did not accept the input"
-        if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
-            field = None
-        return UpstreamValidationFailed(self.name, message, field)
-
     def _status_error(self, status: int) -> ConnectorError:
         if 400 <= status < 500:
             return UpstreamRejected(self.name, status)
@@ -223,30 +257,30 @@ class RestConnector(Connector):
 
     def _url(
         self, spec: CapabilitySpec, variables: Mapping[str, str]
-    ) -> tuple[str, dict[str, str]]:
-        quoted = {k: quote(v, safe="") for k, v in variables.items()}
-        path = spec.request.path.format_map(quoted)
+    ) -> tuple[yarl.URL, dict[str, str]]:
+        """The request's URL and query; raises UnsafePathValue (see connectors.paths)."""
+        url = build_url(self._base, spec.request.path, variables)
         query = {name: value.format_map(variables) for name, value in spec.request.query.items()}
-        return f"{self._base}{path}", query
+        return url, query
 
     async def _call(
         self,
         spec: CapabilitySpec,
-        variables: Mapping[str, str],
+        url: yarl.URL,
+        query: Mapping[str, str],
         body: Mapping[str, Any] | None,
         principal: Principal | None,
     ) -> tuple[int, Any]:
         if self._session is None:
             raise ConnectorUnavailable(self.name, f"{self.name} is not started")
         auth = await self.credentials.for_call(self.name, principal)
-        url, query = self._url(spec, variables)
         try:
             # No redirects: aiohttp would resend custom credential headers (X-Api-Key) to
             # wherever the portal points, even another host.
             async with self._session.request(
                 spec.request.method,
                 url,
-                params=query,
+                params=dict(query),
                 json=body,
                 headers=dict(auth.headers),
                 allow_redirects=False,
@@ -270,7 +304,8 @@ class RestConnector(Connector):
             return Health("down", 0.0, "not started")
         try:
             async with asyncio.timeout(2.0):
-                async with self._session.get(f"{self._base}{self._config.health_path}") as resp:
+                url = build_url(self._base, self._config.health_path, {})
+                async with self._session.get(url, allow_redirects=False) as resp:
                     latency = (time.monotonic() - started) * 1000
                     if resp.status == 200:
                         return Health("up", latency)

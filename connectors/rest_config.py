@@ -6,12 +6,13 @@ with the file and key, not on the first request.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from connectors.capabilities import CAPABILITIES
 from connectors.mapping import FieldSpec
+from connectors.paths import check_template
 
 __all__ = [
     "BatchSpec",
@@ -28,19 +29,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _plain_path(template: str) -> str:
+    check_template(template)
+    return template
+
+
+# A path template whose static parts are sent exactly as written (connectors.paths).
+PathTemplate = Annotated[str, AfterValidator(_plain_path)]
+
+# Statuses a portal may answer a whole batch with because of some of its keys: 400 (an id
+# it cannot parse), 403 (someone else's), 404 or 410 (unknown). 401 and 5xx are about the
+# gateway or the portal, never one key, so splitting on them would only multiply calls.
+RefusalStatus = Literal[400, 403, 404, 410, 422]
+
+
 class RequestSpec(_Strict):
     """The HTTP request: method, a path template and query parameter templates."""
 
     method: Literal["GET", "POST", "PUT", "PATCH"] = "GET"
-    path: str
+    path: PathTemplate
     query: dict[str, str] = Field(default_factory=dict)
 
 
 class BatchSpec(_Strict):
-    """Many keys in one request: `{keys}` expands to the keys joined by `separator`."""
+    """Many keys in one request: `{keys}` expands to the keys joined by `separator`.
+
+    `split_on` is for portals that refuse a whole batch because of one key (typically
+    403 when one id is someone else's): a batch answered with one of these statuses is
+    asked again one key at a time, and a key answered so is not found. Keys a batch
+    answer leaves out are asked again alone too, so a refused key and an unknown one
+    cost the same round trips.
+    """
 
     max_size: int = Field(50, ge=1, le=1000)
     separator: str = ","
+    split_on: frozenset[RefusalStatus] = frozenset()
 
 
 class PagingSpec(_Strict):
@@ -101,7 +124,7 @@ class RestConfig(_Strict):
     """The `config:` section of a `kind: rest` connector."""
 
     base_url: HttpUrl
-    health_path: str = "/health"
+    health_path: PathTemplate = "/health"
     capabilities: dict[str, CapabilitySpec]
 
     @model_validator(mode="after")

@@ -30,8 +30,9 @@ from typing import Any, ClassVar, TypeVar
 
 import aiohttp
 import defusedxml.ElementTree as SafeET
+import yarl
 from defusedxml import DefusedXmlException
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from connectors.base import Connector, CredentialProvider, Health
 from connectors.capabilities import Key
@@ -45,6 +46,7 @@ from connectors.errors import (
     UpstreamRejected,
     UpstreamValidationFailed,
 )
+from connectors.paths import build_url, check_template
 from connectors.records import (
     CaseListRecord,
     CaseRecord,
@@ -83,7 +85,14 @@ class SupportXmlConnector(Connector):
         model_config = ConfigDict(extra="forbid")
 
         base_url: HttpUrl
-        path: str = Field("/soap", pattern=r"^/")
+        path: str = Field("/soap", pattern=r"^/[^{}]*$")
+
+        @field_validator("path")
+        @classmethod
+        def _plain(cls, path: str) -> str:
+            check_template(path)
+            return path
+
         max_batch: int = Field(50, ge=1, le=500)
 
     config: Config
@@ -93,9 +102,11 @@ class SupportXmlConnector(Connector):
             raise TypeError(f"{name}: expected SupportXmlConnector.Config, got {type(config)}")
         super().__init__(name, config, credentials)
         self._session: aiohttp.ClientSession | None = None
-        base = str(config.base_url).rstrip("/")
-        self._soap_url = base + config.path
-        self._health_url = base + "/health"
+        base = yarl.URL(str(config.base_url))
+        # No value from a request lands in this connector's paths, so nothing can change
+        # them; they are still built by connectors.paths, which sends them as configured.
+        self._soap_url = build_url(base, config.path, {})
+        self._health_url = build_url(base, "/health", {})
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"tickets", "cases", "open_ticket"})

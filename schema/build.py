@@ -44,8 +44,6 @@ class Query:
         if view is None:
             raise BadUserInput("`id` is not a valid id.", argument="id")
         record = await nodes.find_node(info, type_name, raw_id)
-        if record is None:
-            return None
         node: Node = view.of(record)  # type: ignore[attr-defined]
         return node
 

@@ -288,6 +288,19 @@ async def test_orders_by_id_are_one_request_in_key_order(
     one = stack.dataset.orders[stack.customers[0].shop_no][3]
     two = stack.dataset.orders[stack.customers[1].shop_no][0]
 
+    results = await connectors["orders"].fetch("order", [two.order_no, one.order_no], principal)
+
+    assert results == [order_record(two), order_record(one)]
+    assert stack.orders.requests["orders.by_ids"] == 1
+
+
+async def test_a_batch_that_leaves_a_key_out_is_asked_again_key_by_key(
+    stack: DemoStack, connectors: dict[str, Connector], principal: Principal
+) -> None:
+    # `split_on` is set for orders: an unknown key costs what a refused one costs.
+    one = stack.dataset.orders[stack.customers[0].shop_no][3]
+    two = stack.dataset.orders[stack.customers[1].shop_no][0]
+
     results = await connectors["orders"].fetch(
         "order", [two.order_no, "SO-000000", one.order_no], principal
     )
@@ -296,6 +309,32 @@ async def test_orders_by_id_are_one_request_in_key_order(
     assert isinstance(results[1], RecordNotFound)
     assert results[1].key == "SO-000000"
     assert results[2] == order_record(one)
+    assert stack.orders.requests["orders.by_ids"] == 1 + 3
+
+
+async def test_a_refused_batch_is_split_and_refused_keys_are_not_found(
+    stack: DemoStack, connectors: dict[str, Connector], principal: Principal
+) -> None:
+    keys = [o.order_no for o in stack.dataset.orders[stack.customers[0].shop_no][:3]]
+    stack.orders.knobs.fail_status = 403
+
+    results = await connectors["orders"].fetch("order", keys, principal)
+
+    assert [type(r) for r in results] == [RecordNotFound] * 3
+    assert [r.key for r in results if isinstance(r, RecordNotFound)] == keys
+    assert stack.orders.requests["orders.by_ids"] == 1 + 3
+
+
+async def test_a_batch_failing_for_another_reason_is_not_split(
+    stack: DemoStack, connectors: dict[str, Connector], principal: Principal
+) -> None:
+    keys = [o.order_no for o in stack.dataset.orders[stack.customers[0].shop_no][:3]]
+    stack.orders.knobs.fail_status = 401
+
+    with pytest.raises(UpstreamRejected) as caught:
+        await connectors["orders"].fetch("order", keys, principal)
+
+    assert caught.value.status == 401
     assert stack.orders.requests["orders.by_ids"] == 1
 
 

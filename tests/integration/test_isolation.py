@@ -96,7 +96,7 @@ async def test_node_never_returns_another_customers_objects(gateway: Gateway) ->
             "query($id: ID!) { node(id: $id) { id } }", "cust-001", variables={"id": global_id}
         )
         assert body["data"]["node"] is None, global_id
-        assert "errors" not in body
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"], global_id
 
 
 async def test_a_forged_token_cannot_borrow_another_customers_links(gateway: Gateway) -> None:

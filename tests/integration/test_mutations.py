@@ -101,7 +101,7 @@ async def test_one_customer_cannot_reach_another_customers_order_by_id(gateway: 
 
     assert own["data"]["node"] == {"number": order["number"]}
     assert other["data"]["node"] is None
-    assert "errors" not in other
+    assert [e["extensions"]["code"] for e in other["errors"]] == ["NOT_FOUND"]
 
 
 async def test_profile_cache_is_per_customer(gateway: Gateway) -> None:

@@ -1,0 +1,70 @@
+"""Reading a REST portal's answers: batch items matched back to keys, validation refusals.
+
+Pure functions of the registry's `ResponseSpec`/`ValidationSpec` and the decoded JSON, so
+`connectors.rest` keeps only the requests. Anything that does not map is `BadUpstreamData`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.capabilities import Key
+from connectors.errors import BadUpstreamData, ConnectorError, UpstreamValidationFailed
+from connectors.mapping import MappingError, lookup, read_record
+from connectors.records import Record
+from connectors.rest_config import ResponseSpec, ValidationSpec
+
+__all__ = ["read_batch", "validation_error"]
+
+_MAX_MESSAGE = 200
+
+
+def read_batch(
+    connector: str,
+    record_type: type[Record],
+    response: ResponseSpec,
+    keys: Sequence[Key],
+    data: Any,
+) -> dict[Key, Record | ConnectorError]:
+    """The records of a batch answer for the keys asked for; a key the answer leaves out
+    is absent (objects for keys not asked for are ignored, never handed out)."""
+    assert response.items is not None and response.key is not None
+    items = lookup(data, response.items)
+    if not isinstance(items, list):
+        raise BadUpstreamData(connector)
+    wanted = {str(k): k for k in keys}
+    grouped: dict[Key, list[dict[str, Any]]] = {}
+    results: dict[Key, Record | ConnectorError] = {}
+    try:
+        for item in items:
+            item_key = lookup(item, response.key)
+            if not isinstance(item_key, str | int) or str(item_key) not in wanted:
+                continue
+            mapped = read_record(item, response.record)
+            key = wanted[str(item_key)]
+            if response.group_as is not None:
+                grouped.setdefault(key, []).append(mapped)
+            else:
+                results[key] = record_type.model_validate(mapped)
+        if response.group_as is not None:
+            for key in keys:
+                results[key] = record_type.model_validate({response.group_as: grouped.get(key, [])})
+    except (MappingError, ValidationError, TypeError) as exc:
+        raise BadUpstreamData(connector) from exc
+    return results
+
+
+def validation_error(connector: str, spec: ValidationSpec, data: Any) -> UpstreamValidationFailed:
+    """The portal's refusal of user input, as the client will see it."""
+    # The portal's own validation message is passed on only when it is short, printable
+    # text: it is meant for the customer, and anything else may be an internal dump.
+    message = lookup(data, spec.message)
+    field = lookup(data, spec.field) if spec.field else None
+    if not (isinstance(message, str) and message.isprintable() and len(message) <= _MAX_MESSAGE):
+        message = f"{connector} did not accept the input"
+    if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
+        field = None
+    return UpstreamValidationFailed(connector, message, field)
