@@ -67,7 +67,9 @@ async def test_an_unknown_or_expired_session_is_none(store: SessionStore) -> Non
 
 
 async def test_a_login_attempt_can_be_used_once(store: SessionStore) -> None:
-    attempt = LoginAttempt(verifier="v", nonce="n", return_to="/")
+    attempt = LoginAttempt(
+        verifier="v", nonce="n", return_to="/", browser_hash="b", issuer="https://i"
+    )
     await store.put_login("state-1", attempt, ttl_s=60)
     assert await store.pop_login("state-1") == attempt
     assert await store.pop_login("state-1") is None
