@@ -96,8 +96,8 @@ class Settings(BaseSettings):
                 name = info.data.get(key, "")
                 if name.lower().startswith(_SECURE_PREFIXES):
                     raise ValueError(
-                        f"PORTALGATE_{key.upper()}={name!r} has a prefix browsers accept only on "
-                        "Secure cookies; keep cookie_secure true or choose a name without "
-                        "the prefix"
+                        f"PORTALGATE_{key.upper()}={name!r} has a prefix browsers accept only "
+                        "on Secure cookies; keep PORTALGATE_COOKIE_SECURE=true or choose a name "
+                        "without the prefix"
                     )
         return secure
