@@ -95,7 +95,8 @@ async def test_redis_holds_no_session_id_or_state_in_clear() -> None:
     try:
         session = make_session()
         await store.put(session)
-        await store.put_login("state-visible?", LoginAttempt("v", "n", "/"), ttl_s=60)
+        attempt = LoginAttempt("v", "n", "/", browser_hash="b", issuer="https://i")
+        await store.put_login("state-visible?", attempt, ttl_s=60)
         keys = [k.decode() for k in await client.keys("*")]
         assert len(keys) == 2
         assert not any(session.id in k or "state-visible?" in k for k in keys)
