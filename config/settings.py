@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
+
+# Cookie name prefixes a browser accepts only with the Secure attribute (RFC 6265bis §4.1.3).
+_SECURE_PREFIXES = ("__secure-", "__host-", "__http-")
 
 
 class Settings(BaseSettings):
@@ -65,9 +68,23 @@ class Settings(BaseSettings):
     session_refresh_margin_s: float = Field(
         default=60.0, ge=0, description="refresh a session's access token this long before expiry"
     )
-    cookie_name: str = "portalgate_session"
+    cookie_name: str = Field(
+        default="__Host-Http-portalgate_session",
+        description="the session cookie; `__Host-` makes browsers refuse it unless Secure, "
+        "Path=/ and host-only",
+    )
+    login_cookie_name: str = Field(
+        default="__Host-Http-portalgate_login",
+        description="the pre-login cookie binding a started login to its browser",
+    )
     cookie_secure: bool = True
     cookie_samesite: Literal["lax", "strict"] = "lax"
+    pending_login_ttl_s: float = Field(
+        default=600.0, gt=0, le=3600, description="how long a started browser login may take"
+    )
+    max_pending_logins: int = Field(
+        default=10_000, ge=1, description="started logins kept in memory; the oldest go first"
+    )
 
     # Employees acting for customers.
     employee_role: str = "customer_service"
@@ -75,3 +92,19 @@ class Settings(BaseSettings):
         default=("updateProfile",),
         description="mutations an employee may not make on a customer's behalf",
     )
+
+    @field_validator("cookie_secure")
+    @classmethod
+    def _prefixed_cookies_need_secure(cls, secure: bool, info: ValidationInfo) -> bool:
+        # Browsers silently drop a prefixed cookie without Secure: sign-in would fail
+        # with no error anywhere, so refuse the combination at start-up instead.
+        if not secure:
+            for key in ("cookie_name", "login_cookie_name"):
+                name = info.data.get(key, "")
+                if name.lower().startswith(_SECURE_PREFIXES):
+                    raise ValueError(
+                        f"PORTALGATE_{key.upper()}={name!r} has a prefix browsers accept only "
+                        "on Secure cookies; keep PORTALGATE_COOKIE_SECURE=true or choose a name "
+                        "without the prefix"
+                    )
+        return secure

@@ -1,12 +1,18 @@
 """Browser sign-in routes (backend-for-frontend): the browser gets a cookie, never a token.
 
     GET  /auth/login?return_to=/path   ─▶ 302 to the issuer (code flow, PKCE, state, nonce)
-    GET  /auth/callback?code&state     ─▶ session created, cookie set ─▶ 302 to return_to
+                                          + a pre-login cookie binding the login to
+                                          this browser
+    GET  /auth/callback?code&state&iss ─▶ pre-login cookie and `iss` checked ─▶ the
+                                          browser's old session ended, a new one
+                                          created, cookie set ─▶ 302 to return_to
     GET  /auth/session                 ─▶ who is signed in, and the CSRF token for POSTs
     POST /auth/logout                  ─▶ session ended here; {"endSessionUrl"} to end it
                                           at the issuer too
 
-The cookie is HttpOnly, Secure and SameSite; its value is a random session id only.
+The cookies are HttpOnly, Secure and SameSite, on Path=/ with no Domain (what the default
+`__Host-` names require); their values are random ids only. The pre-login cookie is always
+SameSite=Lax: it must come back on the issuer's top-level redirect to the callback.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.http import json_error
@@ -48,6 +55,28 @@ def safe_return_to(value: str | None, runtime: Runtime) -> str | None:
     return None
 
 
+def _set_login_cookie(response: Response, settings: Settings, value: str, ttl_s: float) -> None:
+    response.set_cookie(
+        settings.login_cookie_name,
+        value,
+        max_age=int(ttl_s),
+        path="/",
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+    )
+
+
+def _clear_login_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        settings.login_cookie_name,
+        path="/",
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+    )
+
+
 async def login(request: Request) -> Response:
     runtime: Runtime = request.state.runtime
     flow = runtime.browser_login
@@ -56,7 +85,10 @@ async def login(request: Request) -> Response:
     return_to = safe_return_to(request.query_params.get("return_to"), runtime)
     if return_to is None:
         return json_error(400, "`return_to` must be a path on this site.", ErrorCode.BAD_USER_INPUT)
-    return RedirectResponse(await flow.begin(return_to), status_code=302, headers=_NO_STORE)
+    start = await flow.begin(return_to)
+    response = RedirectResponse(start.authorize_url, status_code=302, headers=_NO_STORE)
+    _set_login_cookie(response, runtime.settings, start.browser_binding, flow.login_ttl_s)
+    return response
 
 
 async def callback(request: Request) -> Response:
@@ -64,7 +96,10 @@ async def callback(request: Request) -> Response:
     flow = runtime.browser_login
     if flow is None:
         return _not_configured()
+    settings = runtime.settings
     params = request.query_params
+    # A refused callback leaves every cookie alone: a link opened by a victim must not
+    # end the victim's own session or the login they are in the middle of.
     if "error" in params:
         return json_error(
             400, "Sign-in was cancelled or refused.", ErrorCode.UNAUTHENTICATED, headers=_NO_STORE
@@ -73,11 +108,19 @@ async def callback(request: Request) -> Response:
     if not code or not state:
         return json_error(400, "`code` and `state` are required.", ErrorCode.BAD_USER_INPUT)
     try:
-        session, return_to = await flow.complete(code, state)
+        session, return_to = await flow.complete(
+            code,
+            state,
+            browser_binding=request.cookies.get(settings.login_cookie_name),
+            iss=params.get("iss"),
+            previous_session_id=request.cookies.get(settings.cookie_name),
+        )
     except LoginFailed as exc:
-        return json_error(400, f"Sign-in failed: {exc.reason}.", ErrorCode.UNAUTHENTICATED)
+        return json_error(
+            400, f"Sign-in failed: {exc.reason}.", ErrorCode.UNAUTHENTICATED, headers=_NO_STORE
+        )
     response = RedirectResponse(return_to, status_code=302, headers=_NO_STORE)
-    settings = runtime.settings
+    _clear_login_cookie(response, settings)
     response.set_cookie(
         settings.cookie_name,
         session.id,

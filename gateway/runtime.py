@@ -130,7 +130,7 @@ def _token_client(
 def _session_store(settings: Settings) -> SessionStore:
     if settings.session_backend == "redis":
         return RedisSessionStore.from_url(settings.redis_url.get_secret_value())
-    return MemorySessionStore()
+    return MemorySessionStore(max_pending_logins=settings.max_pending_logins)
 
 
 def _browser_login(
@@ -158,6 +158,7 @@ def _browser_login(
         redirect_uri=settings.public_url.rstrip("/") + "/auth/callback",
         session_ttl_s=settings.session_ttl_s,
         refresh_margin_s=settings.session_refresh_margin_s,
+        login_ttl_s=settings.pending_login_ttl_s,
     )
 
 

@@ -1,12 +1,17 @@
 """The backend-for-frontend login: authorization code flow with PKCE, state and nonce.
 
-    begin(return_to)      ─▶ remember (state ▶ verifier, nonce, return_to) ─▶ authorize URL
-    complete(code, state) ─▶ code + verifier at the token endpoint ─▶ id_token checked
-                             (signature, iss, aud = our client, nonce) ─▶ new Session
+    begin(return_to)      ─▶ remember (state ▶ verifier, nonce, return_to, SHA-256 of a
+                             browser binding, issuer) ─▶ authorize URL + the binding,
+                             which the browser keeps in a pre-login cookie
+    complete(code, state, ─▶ binding and `iss` checked ─▶ code + verifier at the token
+             binding, iss)   endpoint ─▶ id_token checked (signature, iss, aud = our
+                             client, nonce) ─▶ new Session; the browser's previous one ends
     current(session_id)   ─▶ the session, its access token refreshed shortly before expiry
     end(session_id)       ─▶ session deleted ─▶ the issuer's end-session URL
 
-The browser never sees a token: only the session id, in an HttpOnly cookie.
+The browser never sees a token: only the session id, in an HttpOnly cookie. The binding
+stops login CSRF (a callback URL opened in another browser signs nobody in); the `iss`
+check is the mix-up defence of RFC 9207.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from sso.discovery import OidcMetadata
@@ -24,9 +30,7 @@ from sso.sessions import LoginAttempt, Session, SessionStore, new_session_id
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError, TokenGrant
 from sso.tokens import TokenValidator
 
-__all__ = ["BrowserLogin", "LoginFailed"]
-
-_LOGIN_TTL_S = 600.0
+__all__ = ["BrowserLogin", "LoginFailed", "LoginStart"]
 
 
 class LoginFailed(Exception):
@@ -35,6 +39,18 @@ class LoginFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class LoginStart:
+    """Where to send the browser, and the binding it must bring back (a cookie value)."""
+
+    authorize_url: str
+    browser_binding: str = field(repr=False)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _pkce_pair() -> tuple[str, str]:
@@ -61,6 +77,7 @@ class BrowserLogin:
         scope: str = "openid profile email",
         session_ttl_s: float = 8 * 3600,
         refresh_margin_s: float = 60.0,
+        login_ttl_s: float = 600.0,
     ) -> None:
         self._metadata = metadata
         self._client = client
@@ -70,16 +87,26 @@ class BrowserLogin:
         self._scope = scope
         self._session_ttl_s = session_ttl_s
         self._refresh_margin_s = refresh_margin_s
+        self._login_ttl_s = login_ttl_s
 
     @property
     def session_ttl_s(self) -> float:
         return self._session_ttl_s
 
-    async def begin(self, return_to: str) -> str:
-        """The issuer's authorize URL for a new login attempt."""
+    @property
+    def login_ttl_s(self) -> float:
+        """How long a started login may take; the pre-login cookie lives as long."""
+        return self._login_ttl_s
+
+    async def begin(self, return_to: str) -> LoginStart:
+        """The issuer's authorize URL for a new login attempt, and its browser binding."""
         verifier, challenge = _pkce_pair()
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        await self._store.put_login(state, LoginAttempt(verifier, nonce, return_to), _LOGIN_TTL_S)
+        binding = secrets.token_urlsafe(32)
+        attempt = LoginAttempt(
+            verifier, nonce, return_to, browser_hash=_digest(binding), issuer=self._metadata.issuer
+        )
+        await self._store.put_login(state, attempt, self._login_ttl_s)
         query = urlencode(
             {
                 "response_type": "code",
@@ -92,13 +119,37 @@ class BrowserLogin:
                 "code_challenge_method": "S256",
             }
         )
-        return f"{self._metadata.authorization_endpoint}?{query}"
+        return LoginStart(f"{self._metadata.authorization_endpoint}?{query}", binding)
 
-    async def complete(self, code: str, state: str) -> tuple[Session, str]:
-        """A new session and the path to send the browser to; raises LoginFailed."""
-        attempt = await self._store.pop_login(state)
+    def _check_response(self, attempt: LoginAttempt, binding: str | None, iss: str | None) -> None:
+        if binding is None or not hmac.compare_digest(_digest(binding), attempt.browser_hash):
+            raise LoginFailed("this sign-in was started in another browser; start again")
+        if iss is None:
+            # RFC 9207 §2.4: a provider that advertises `iss` must always send it.
+            if self._metadata.authorization_response_iss_parameter_supported:
+                raise LoginFailed("the identity provider's response has no `iss`")
+        elif not hmac.compare_digest(iss.encode(), attempt.issuer.encode()):
+            raise LoginFailed("the response comes from another identity provider")
+
+    async def complete(
+        self,
+        code: str,
+        state: str,
+        *,
+        browser_binding: str | None,
+        iss: str | None,
+        previous_session_id: str | None = None,
+    ) -> tuple[Session, str]:
+        """A new session and the path to send the browser to; raises LoginFailed.
+
+        `browser_binding` is the pre-login cookie, `iss` the authorization response's
+        parameter. On success the browser's previous session (if any) is deleted: a login
+        always ends what the browser had before, so an id known before it is worth nothing.
+        """
+        attempt = await self._store.pop_login(state)  # single use, even when refused below
         if attempt is None:
             raise LoginFailed("the login attempt is unknown or expired; start again")
+        self._check_response(attempt, browser_binding, iss)
         try:
             grant = await self._client.authorization_code(
                 code, self._redirect_uri, attempt.verifier
@@ -126,6 +177,8 @@ class BrowserLogin:
             created_at=now,
             expires_at=now + self._session_ttl_s,
         )
+        if previous_session_id:
+            await self._store.delete(previous_session_id)
         await self._store.put(session)
         return session, attempt.return_to
 

@@ -4,7 +4,9 @@
     RedisSessionStore    several replicas share sessions and login attempts
 
 Stores key everything by a SHA-256 of the id, so a dump of Redis holds no usable cookie.
-Login attempts (state ▶ PKCE verifier, nonce, return path) are single use.
+Login attempts (state ▶ PKCE verifier, nonce, return path, browser binding) are single use
+and bounded: they expire after their TTL (a Redis key TTL), and the memory store holds at
+most `max_pending_logins`, dropping the oldest, because anyone can start a login.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
 
 import redis.asyncio as redis
+from cachetools import TLRUCache
 
 __all__ = [
     "LoginAttempt",
@@ -67,11 +70,17 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class LoginAttempt:
-    """What /auth/login remembers until the identity provider sends the browser back."""
+    """What /auth/login remembers until the identity provider sends the browser back.
+
+    `browser_hash` is the SHA-256 of the pre-login cookie of the browser that started the
+    login; `issuer` is the provider it was sent to.
+    """
 
     verifier: str = field(repr=False)
     nonce: str = field(repr=False)
     return_to: str
+    browser_hash: str = field(repr=False)
+    issuer: str
 
 
 class SessionStore(Protocol):
@@ -95,12 +104,22 @@ class SessionStore(Protocol):
     async def aclose(self) -> None: ...
 
 
-class MemorySessionStore:
-    """Sessions in this process only; expired entries are dropped when read."""
+def _login_expiry(_key: str, entry: tuple[LoginAttempt, float], now: float) -> float:
+    return now + entry[1]
 
-    def __init__(self) -> None:
+
+class MemorySessionStore:
+    """Sessions in this process only; expired entries are dropped when read.
+
+    Pending logins live in a cachetools TLRUCache: each expires after its own TTL and, past
+    `max_pending_logins`, the oldest is dropped, at O(log n) per insert.
+    """
+
+    def __init__(self, *, max_pending_logins: int = 10_000) -> None:
         self._sessions: dict[str, Session] = {}
-        self._logins: dict[str, tuple[LoginAttempt, float]] = {}
+        self._logins: TLRUCache[str, tuple[LoginAttempt, float]] = TLRUCache(
+            maxsize=max_pending_logins, ttu=_login_expiry
+        )
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def get(self, session_id: str) -> Session | None:
@@ -120,15 +139,12 @@ class MemorySessionStore:
         self._locks.pop(key, None)
 
     async def put_login(self, state: str, attempt: LoginAttempt, ttl_s: float) -> None:
-        now = time.time()
-        self._logins = {k: v for k, v in self._logins.items() if v[1] > now}
-        self._logins[_hash(state)] = (attempt, now + ttl_s)
+        if ttl_s > 0:
+            self._logins[_hash(state)] = (attempt, ttl_s)
 
     async def pop_login(self, state: str) -> LoginAttempt | None:
-        entry = self._logins.pop(_hash(state), None)
-        if entry is None or entry[1] <= time.time():
-            return None
-        return entry[0]
+        entry = self._logins.pop(_hash(state), None)  # None once expired, too
+        return None if entry is None else entry[0]
 
     @contextlib.asynccontextmanager
     async def refresh_lock(self, session_id: str) -> AsyncIterator[None]:
@@ -178,9 +194,11 @@ class RedisSessionStore:
         await self._redis.delete(self._key("session", session_id))
 
     async def put_login(self, state: str, attempt: LoginAttempt, ttl_s: float) -> None:
-        await self._redis.set(
-            self._key("login", state), json.dumps(asdict(attempt)), px=int(ttl_s * 1000)
-        )
+        ttl_ms = int(ttl_s * 1000)
+        if ttl_ms <= 0:
+            return
+        # The key's own TTL bounds what piles up: nothing to sweep, nothing to count.
+        await self._redis.set(self._key("login", state), json.dumps(asdict(attempt)), px=ttl_ms)
 
     async def pop_login(self, state: str) -> LoginAttempt | None:
         raw = await self._redis.getdel(self._key("login", state))

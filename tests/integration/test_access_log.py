@@ -80,7 +80,7 @@ async def walk_everything(server: ServedGateway, stack: DemoStack) -> dict[str, 
         landed = await browser.sign_in()
         assert landed.status_code == 302
         answer = {k: v[0] for k, v in parse_qs(landed.request.url.query.decode()).items()}
-        session_id = browser.cookie.partition("=")[2]
+        session_id = browser.session_cookie
         login = server.runtime.browser_login
         assert login is not None
         session = await login.current(session_id)

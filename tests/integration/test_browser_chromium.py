@@ -24,6 +24,8 @@ from gateway.app import create_app
 from gateway.cli import GatewayServer
 from tests.integration.conftest import EXAMPLE_REGISTRY
 
+SESSION_COOKIE = Settings.model_fields["cookie_name"].default
+LOGIN_COOKIE = Settings.model_fields["login_cookie_name"].default
 BROWSER_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -118,13 +120,15 @@ async def test_a_customer_signs_in_queries_and_signs_out_in_chromium(served_gate
             assert session["authenticated"] is True
             assert session["subject"] == "cust-001"
 
-            (cookie,) = [
-                c for c in await page.context.cookies(base) if c["name"] == "portalgate_session"
-            ]
+            cookies = {c["name"]: c for c in await page.context.cookies(base)}
+            # The prefixed default name: Chromium stores it only as Secure, host-only, Path=/.
+            cookie = cookies[SESSION_COOKIE]
             assert cookie["httpOnly"] is True
             assert cookie["secure"] is True
             assert cookie["sameSite"] == "Lax"
-            assert "portalgate_session" not in await page.evaluate("document.cookie")
+            assert cookie["path"] == "/"
+            assert SESSION_COOKIE not in await page.evaluate("document.cookie")
+            assert LOGIN_COOKIE not in cookies  # the pre-login cookie ends at the callback
 
             query = json.dumps(
                 {"query": "{ viewer { profile { lastName } actionItems { kind } } }"}

@@ -42,7 +42,10 @@ async def test_login_sets_a_secure_httponly_cookie_and_no_token_reaches_the_brow
 
     assert landed.status_code == 302
     assert landed.headers["location"] == "/auth/session"
-    set_cookie = landed.headers["set-cookie"].lower()
+    name = browser.gateway.runtime.settings.cookie_name
+    (set_cookie,) = [
+        h.lower() for h in landed.headers.get_list("set-cookie") if h.startswith(f"{name}=")
+    ]
     for attribute in ("httponly", "secure", "samesite=lax", "path=/"):
         assert attribute in set_cookie
     assert "eyj" not in set_cookie  # no JWT in the cookie

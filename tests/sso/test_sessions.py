@@ -67,7 +67,9 @@ async def test_an_unknown_or_expired_session_is_none(store: SessionStore) -> Non
 
 
 async def test_a_login_attempt_can_be_used_once(store: SessionStore) -> None:
-    attempt = LoginAttempt(verifier="v", nonce="n", return_to="/")
+    attempt = LoginAttempt(
+        verifier="v", nonce="n", return_to="/", browser_hash="b", issuer="https://i"
+    )
     await store.put_login("state-1", attempt, ttl_s=60)
     assert await store.pop_login("state-1") == attempt
     assert await store.pop_login("state-1") is None
@@ -93,7 +95,8 @@ async def test_redis_holds_no_session_id_or_state_in_clear() -> None:
     try:
         session = make_session()
         await store.put(session)
-        await store.put_login("state-visible?", LoginAttempt("v", "n", "/"), ttl_s=60)
+        attempt = LoginAttempt("v", "n", "/", browser_hash="b", issuer="https://i")
+        await store.put_login("state-visible?", attempt, ttl_s=60)
         keys = [k.decode() for k in await client.keys("*")]
         assert len(keys) == 2
         assert not any(session.id in k or "state-visible?" in k for k in keys)
