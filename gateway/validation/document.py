@@ -1,6 +1,6 @@
 """Validating a document: the query limits first, then graphql-core's rules, cached.
 
-    document ─▶ QueryLimitsRule (per request: cost may depend on variables; linear time)
+    document ─▶ QueryLimitsRule (linear time; cached per document and numeric variables)
              ─▶ refused: QUERY_TOO_COMPLEX, nothing else runs
              ─▶ graphql-core's specified rules + strawberry's + ours, LRU-cached per document
 
@@ -54,6 +54,8 @@ class DocumentValidator:
         self.policy = policy
         self._cost_model: CostModel | None = None
         self._cached_rules = lru_cache(maxsize=cache_size)(self._run_rules)
+        # Keyed by the document and its numeric variables, the only ones a cost reads.
+        self._cached_limits = lru_cache(maxsize=cache_size)(self._check_limits)
 
     def bind(self, schema: GraphQLSchema) -> None:
         """Read the schema's `@cost`/`@listSize`; ValueError for a bad weight."""
@@ -67,14 +69,22 @@ class DocumentValidator:
         variables: Mapping[str, Any] | None,
     ) -> list[GraphQLError]:
         """The document's errors: limit refusals alone, or every other rule's."""
-        policy = self.policy
+        refused = self._cached_limits(schema, document, _numbers(variables))
+        if refused:
+            return list(refused)
+        return list(self._cached_rules(schema, document, tuple(rules)))
+
+    def _check_limits(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        numbers: tuple[tuple[str, int | float], ...],
+    ) -> tuple[GraphQLError, ...]:
         if self._cost_model is None:
             raise RuntimeError("DocumentValidator.bind(schema) must be called before use")
-        limits = query_limits_rule(policy.limits, self._cost_model, variables)
-        refused = validate(schema, document, [limits], hide_suggestions=policy.hide_suggestions)
-        if refused:
-            return refused
-        return list(self._cached_rules(schema, document, tuple(rules)))
+        policy = self.policy
+        limits = query_limits_rule(policy.limits, self._cost_model, dict(numbers))
+        return tuple(validate(schema, document, [limits], hide_suggestions=policy.hide_suggestions))
 
     def _run_rules(
         self,
@@ -104,3 +114,14 @@ class ValidateDocument(SchemaExtension):
                 context.variables,
             )
         yield
+
+
+def _numbers(variables: Mapping[str, Any] | None) -> tuple[tuple[str, int | float], ...]:
+    """The variables a slicing argument can take its value from, as a cache key."""
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in (variables or {}).items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        )
+    )

@@ -124,9 +124,10 @@ class QueryLimitsRule(ValidationRule):
             sized_children = dict.fromkeys(cost.sized_fields, child_size)
         else:
             weight = cost.weight
-            size = frame.sized_children.get(name) or (
-                self._list_size(cost, node) if cost.is_list else 1
-            )
+            if name in frame.sized_children:
+                size = frame.sized_children[name]
+            else:
+                size = self._list_size(cost, node) if cost.is_list else 1
         multiplier = frame.multiplier * size
         summary.cost += multiplier * weight
         self._frames.append(_Frame(depth, multiplier, introspection, sized_children))
@@ -163,6 +164,9 @@ class QueryLimitsRule(ValidationRule):
             if isinstance(value, VariableNode):
                 variable = value.name.value
                 given = self.variables.get(variable)
+                # graphql-core coerces an integral float such as 50.0 to the Int 50.
+                if isinstance(given, float) and given.is_integer():
+                    return int(given)
                 if isinstance(given, int) and not isinstance(given, bool):
                     return given
                 return self._variable_defaults.get(variable, cost.slicing_defaults.get(name))
