@@ -118,3 +118,13 @@ async def test_cost_counts_fragments_and_literal_arguments(cost_capped: Gateway)
         f" fragment Lists on Order {{ {ORDER_LISTS} }}"
     )
     assert too_complex(await post(cost_capped, spread))["cost"] == 2 + 50 * 22  # + edge 1
+
+
+async def test_cost_reads_the_operations_variable_defaults_and_integral_floats(
+    cost_capped: Gateway,
+) -> None:
+    defaulted = ORDERS.replace("$n: Int!", "$n: Int! = 50") % ORDER_LISTS
+    assert too_complex(await post(cost_capped, defaulted))["cost"] == 2 + 50 * 21
+    assert too_complex(await post(cost_capped, ORDERS % ORDER_LISTS, {"n": 50.0}))["cost"] == (
+        2 + 50 * 21
+    )
