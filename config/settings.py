@@ -44,7 +44,20 @@ class Settings(BaseSettings):
     cache_backend: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     max_query_depth: int = Field(default=12, ge=1)
+    max_introspection_depth: int = Field(
+        default=15, ge=1, description="depth below __schema/__type (standard introspection: 14)"
+    )
     max_aliases: int = Field(default=30, ge=1)
+    max_query_fields: int = Field(
+        default=1000, ge=1, description="field selections, fragments expanded"
+    )
+    max_query_cost: int = Field(
+        default=5000, ge=1, description="IBM cost spec (@cost/@listSize), fragments expanded"
+    )
+    default_list_size: int = Field(
+        default=10, ge=0, description="list size assumed where @listSize gives none"
+    )
+    introspection: bool | None = Field(default=None, description="None: on in development only")
     max_tokens: int = Field(default=2000, ge=10)
     max_body_bytes: int = Field(default=256_000, ge=1024)
     max_json_depth: int = Field(

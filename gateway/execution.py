@@ -1,6 +1,7 @@
 """The execution pipeline around strawberry: caches, limits, masking, tracing, error codes.
 
-document ─▶ ParserCache ─▶ MaxTokens ─▶ ValidationCache + depth/alias limits
+document ─▶ ParserCache ─▶ MaxTokens ─▶ query limits and cost, then graphql-core's rules
+                                        (gateway/validation; introspection per settings)
          ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources)
          ─▶ MaskUnexpectedErrors ─▶ every error gets `extensions.code`
 """
@@ -15,16 +16,9 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
+from graphql.execution import Executor
 from opentelemetry.trace import TracerProvider
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
@@ -34,6 +28,14 @@ from connectors.errors import ConnectorError, ErrorCode
 from gateway.context import RequestContext
 from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code, is_public_error
 from gateway.operations import RequireOperationName
+from gateway.validation import (
+    DocumentValidator,
+    ExecutionWithoutSuggestions,
+    IntrospectionDisabledRule,
+    QueryLimits,
+    ValidateDocument,
+    ValidationPolicy,
+)
 from schema.build import build_schema
 from sso.audit import AuditEvent
 
@@ -41,11 +43,9 @@ __all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
 
 logger = logging.getLogger(__name__)
 
-_TOO_COMPLEX_MARKERS = (
-    "exceeds maximum operation depth",
-    "aliases found. Allowed",
-    "Document contains more than",
-)
+# MaxTokensLimiter fails the parse with this message and no code; the other limits
+# (gateway/validation) set their code themselves.
+_TOO_MANY_TOKENS = "Document contains more than"
 
 
 class GatewaySchema(strawberry.Schema):
@@ -135,26 +135,45 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
     """The unified schema wrapped in the gateway's extensions.
 
     Extensions are factories, one instance per operation, as strawberry recommends; the
-    parser and validation caches share one LRU across requests. The limit rules are built
-    once here: a rule class built per request would make every validation a cache miss.
+    parser cache and the validator's cache are shared across requests. Outside
+    development, introspection is off unless `settings.introspection` says otherwise, and
+    errors carry no "Did you mean ...?" suggestions (they map the schema for a stranger).
     """
-    limits: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, should_ignore=None),
-        alias_rule(settings.max_aliases),
-    ]
-    return build_schema(
+    development = settings.development
+    introspection = development if settings.introspection is None else settings.introspection
+    extra_rules: tuple[type[ASTValidationRule], ...] = (
+        () if introspection else (IntrospectionDisabledRule,)
+    )
+    validator = DocumentValidator(
+        ValidationPolicy(
+            limits=QueryLimits(
+                max_depth=settings.max_query_depth,
+                max_introspection_depth=settings.max_introspection_depth,
+                max_aliases=settings.max_aliases,
+                max_fields=settings.max_query_fields,
+                max_cost=settings.max_query_cost,
+            ),
+            default_list_size=settings.default_list_size,
+            hide_suggestions=not development,
+            extra_rules=extra_rules,
+        )
+    )
+    executor: type[Executor[Any]] | None = None if development else ExecutionWithoutSuggestions
+    schema = build_schema(
         extensions=[
             MaskUnexpectedErrors,
             partial(ParserCache, maxsize=256),
             RequireOperationName,
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-            partial(AddValidationRules, limits),
-            partial(ValidationCache, maxsize=256),
+            partial(ValidateDocument, validator),
             partial(OperationTracing, tracer_provider=tracer_provider),
             AuditActing,
         ],
         schema_class=GatewaySchema,
+        execution_context_class=executor,
     )
+    validator.bind(schema._schema)
+    return schema
 
 
 def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
@@ -169,7 +188,7 @@ def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
         if error.extensions and "code" in error.extensions:
             continue
         message = error.message
-        if any(marker in message for marker in _TOO_COMPLEX_MARKERS):
+        if _TOO_MANY_TOKENS in message:
             code = ErrorCode.QUERY_TOO_COMPLEX
         elif message.startswith("Syntax Error"):
             code = ErrorCode.GRAPHQL_PARSE_FAILED

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import strawberry
+from graphql.execution import Executor
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import BadUserInput
@@ -51,14 +53,17 @@ class Query:
 def build_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
     schema_class: type[strawberry.Schema] = strawberry.Schema,
+    execution_context_class: type[Executor[Any]] | None = None,
 ) -> strawberry.Schema:
     """The one schema; every type is named for what the customer sees.
 
-    The gateway passes its extensions and a `strawberry.Schema` subclass (error logging).
+    The gateway passes its extensions, a `strawberry.Schema` subclass (error logging) and
+    optionally graphql-core's executor class (to hide suggestions in errors).
     """
     return schema_class(
         query=Query,
         mutation=Mutation,
         types=list(_VIEWS.values()),
         extensions=list(extensions),
+        execution_context_class=execution_context_class,
     )

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import organisation
 from resolvers._types import Info
+from schema.directives import ListSize
 from schema.invoices import Invoice, InvoiceStatus
 from schema.orders import OrderConnection, order_connection
 from schema.permissions import IsOrganisationAdmin
@@ -18,6 +19,7 @@ class Organisation:
     @strawberry.field(
         permission_classes=[IsOrganisationAdmin],
         description="All members' orders, newest first (organisation admins only).",
+        directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
     )
     async def orders(
         self, info: Info, first: int = 10, after: str | None = None

@@ -6,6 +6,7 @@ import strawberry
 
 from connectors.records import ProfileRecord
 from schema.common import Node
+from schema.directives import ListSize
 from schema.ids import encode_global_id
 
 
@@ -57,7 +58,7 @@ class Profile(Node):
     def display_name(self) -> str:
         return f"{self.record.first_name} {self.record.last_name}"
 
-    @strawberry.field
+    @strawberry.field(directives=[ListSize(assumed_size=5)])
     def emails(self) -> list[Email]:
         return [Email(address=e.address, primary=e.primary) for e in self.record.emails]
 
@@ -67,11 +68,11 @@ class Profile(Node):
         primary = next((e for e in emails if e.primary), emails[0] if emails else None)
         return primary.address if primary else None
 
-    @strawberry.field
+    @strawberry.field(directives=[ListSize(assumed_size=5)])
     def phones(self) -> list[Phone]:
         return [Phone(number=p.number, kind=p.kind) for p in self.record.phones]
 
-    @strawberry.field
+    @strawberry.field(directives=[ListSize(assumed_size=5)])
     def addresses(self) -> list[Address]:
         return [
             Address(

@@ -7,6 +7,7 @@ import strawberry
 from resolvers import organisation, viewer
 from resolvers._types import Info
 from schema.actions import ActionItem, resolve_action_items
+from schema.directives import Cost, ListSize
 from schema.invoices import Invoice, InvoiceStatus
 from schema.orders import OrderConnection, resolve_orders
 from schema.organisation import Organisation
@@ -21,7 +22,10 @@ class Viewer:
         record = await viewer.profile(info)
         return Profile.of(record) if record else None
 
-    orders: OrderConnection | None = strawberry.field(resolver=resolve_orders)
+    orders: OrderConnection | None = strawberry.field(
+        resolver=resolve_orders,
+        directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
+    )
 
     @strawberry.field
     async def invoices(
@@ -46,4 +50,6 @@ class Viewer:
     action_items: list[ActionItem | None] = strawberry.field(
         resolver=resolve_action_items,
         description="What the customer must do, soonest due first.",
+        # It reads invoices, tickets and cases: three portals.
+        directives=[Cost(weight="3")],
     )

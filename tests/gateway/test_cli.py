@@ -44,3 +44,14 @@ def test_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
     assert "type Viewer {" in out
     assert "actionItems: [ActionItem]!" in out
     assert "updateProfile(input: UpdateProfileInput!): Profile" in out
+
+
+def test_schema_shows_the_cost_directives(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    out, _ = capsys.readouterr()
+    assert "directive @cost(weight: String!) on FIELD_DEFINITION" in out
+    assert (
+        "directive @listSize(assumedSize: Int, slicingArguments: [String!], "
+        "sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
+    ) in out
+    assert '@listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"]' in out
