@@ -50,6 +50,8 @@ def safe_return_to(value: str | None, runtime: Runtime) -> str | None:
 
 async def login(request: Request) -> Response:
     runtime: Runtime = request.state.runtime
+    if (limited := await runtime.rate_limits.check_login(request)) is not None:
+        return limited
     flow = runtime.browser_login
     if flow is None:
         return _not_configured()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 from opentelemetry.sdk.trace import TracerProvider
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import Settings
 from demo.stack import DemoStack, open_demo_stack
@@ -30,10 +30,23 @@ async def stack() -> AsyncIterator[DemoStack]:
 class Gateway:
     """A gateway app driven in-process through httpx, with its lifespan running."""
 
-    def __init__(self, client: httpx.AsyncClient, stack: DemoStack, state: Mapping[str, Any]):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        stack: DemoStack,
+        state: Mapping[str, Any],
+        app: ASGIApp | None = None,
+    ):
         self.client = client
         self.stack = stack
         self.runtime = state["runtime"]
+        self._app = app
+
+    def client_from(self, host: str) -> httpx.AsyncClient:
+        """Another client of the same gateway, connecting from `host` (close it after use)."""
+        assert self._app is not None
+        transport = httpx.ASGITransport(app=self._app, client=(host, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://gateway")
 
     def token(self, subject: str = "cust-001", **claims: Any) -> str:
         return self.stack.issuer.issue_token(subject, **claims)
@@ -94,7 +107,7 @@ async def open_gateway(
 
         transport = httpx.ASGITransport(app=with_state)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield Gateway(client, stack, state or {})
+            yield Gateway(client, stack, state or {}, with_state)
 
 
 @pytest.fixture
