@@ -44,3 +44,16 @@ def test_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
     assert "type Viewer {" in out
     assert "actionItems: [ActionItem]!" in out
     assert "updateProfile(input: UpdateProfileInput!): Profile" in out
+
+
+def test_serve_with_a_bad_rate_limit_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTALGATE_RATE_LIMIT", "lots")
+
+    status = main(["serve", "--port", "0"])
+
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "PORTALGATE_RATE_LIMIT:" in err
+    assert "couldn't parse rate limit string 'lots'" in err
