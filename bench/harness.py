@@ -33,6 +33,7 @@ from demo.portals.base import DemoPortal
 from demo.stack import DemoStack
 from gateway.app import create_app
 from gateway.cli import GatewayServer
+from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 
 __all__ = [
@@ -148,13 +149,19 @@ async def open_gateway_client(
     server: ServerMode,
     registry_path: Path = REGISTRY_PATH,
     connections: int = 100,
+    unguarded: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for a started gateway in front of `stack`; closes both on exit."""
+    """A client for a started gateway in front of `stack`; closes both on exit.
+
+    `overrides` are further Settings fields (e.g. `rate_limit=""`); `unguarded` serves
+    with uvicorn's plain Config, without gateway/slow_clients.py (for before/after)."""
     settings = Settings(
         registry_path=registry_path,
         issuer=stack.issuer.url,
         client_id=stack.env["PORTALGATE_CLIENT_ID"],
         client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
+        **overrides,
     )
     # The production provider (SDK, no exporter): spans are made as in production.
     app = create_app(settings, tracer_provider=build_tracer_provider(), environ=stack.env)
@@ -172,8 +179,13 @@ async def open_gateway_client(
                 yield client
         return
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    # The CLI's server class, so the bench measures what `portalgate serve` runs.
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning"}
+    if unguarded:
+        config = uvicorn.Config(app, lifespan="on", **options)
+    else:
+        guard = ConnectionGuard.from_settings(settings)
+        config = GuardedConfig(app, guard=guard, lifespan="on", **options)
+    # The CLI's config and server class, so the bench measures what `portalgate serve` runs.
     uvicorn_server = GatewayServer(config, banner=None)
     serving = asyncio.create_task(uvicorn_server.serve())
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import limits
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -121,3 +122,35 @@ class Settings(BaseSettings):
                         "without the prefix"
                     )
         return secure
+
+    # Rate limits (`limits` notation, e.g. "600/minute" or "20/second;600/minute"; "" is off).
+    rate_limit: str = Field(
+        default="600/minute",
+        description="GraphQL requests per principal (per client address when anonymous)",
+    )
+    rate_limit_per_operation: dict[str, str] = Field(
+        default_factory=dict,
+        description='extra limits per root field, e.g. {"openTicket": "10/minute"}',
+    )
+    login_rate_limit: str = Field(default="30/minute", description="/auth/login per address")
+    rate_limit_backend: Literal["memory", "redis"] = "memory"
+
+    # Slow clients (served by uvicorn; see gateway/slow_clients.py).
+    request_read_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="time a client has to send a whole request"
+    )
+    max_connections_per_address: int = Field(default=100, ge=1)
+
+    @field_validator("rate_limit", "login_rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value:
+            limits.parse_many(value)  # ValueError names the string
+        return value
+
+    @field_validator("rate_limit_per_operation")
+    @classmethod
+    def _per_operation_notation(cls, value: dict[str, str]) -> dict[str, str]:
+        for limit in value.values():
+            limits.parse_many(limit)
+        return value

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -44,6 +44,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
     headers = dict(exc.headers) if exc.headers else None
     return json_error(exc.status_code, str(exc.detail), code, headers=headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left (or was cut off for being slow) before its request arrived whole;
+    not our error, and nobody is there to read an answer."""
+    return Response(status_code=400)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -94,6 +100,10 @@ def create_app(
             Route("/auth/logout", browser.logout, methods=["POST"]),
         ],
         middleware=[Middleware(PrivateResponses), *_middleware(settings)],
-        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _unexpected_error,
+        },
         lifespan=lifespan,
     )

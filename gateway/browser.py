@@ -79,6 +79,8 @@ def _clear_login_cookie(response: Response, settings: Settings) -> None:
 
 async def login(request: Request) -> Response:
     runtime: Runtime = request.state.runtime
+    if (limited := await runtime.rate_limits.check_login(request)) is not None:
+        return limited
     flow = runtime.browser_login
     if flow is None:
         return _not_configured()

@@ -30,6 +30,7 @@ from connectors.kinds import discover_kinds
 from gateway.access_log import redact_access_log
 from gateway.app import create_app
 from gateway.runtime import open_runtime
+from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 from schema.build import build_schema
 from sso.upstream import ClientCredentialsAuth, TokenExchangeAuth, UpstreamCredentials
@@ -114,8 +115,12 @@ async def _preflight(settings: Settings, environ: Mapping[str, str]) -> None:
         pass
 
 
-async def _serve(app: Starlette, host: str, port: int, banner: str | None = None) -> None:
-    server = GatewayServer(uvicorn.Config(app, host=host, port=port, log_level="info"), banner)
+async def _serve(
+    app: Starlette, settings: Settings, host: str, port: int, banner: str | None = None
+) -> None:
+    guard = ConnectionGuard.from_settings(settings)
+    config = GuardedConfig(app, guard=guard, host=host, port=port, log_level="info")
+    server = GatewayServer(config, banner)
     await server.serve()
     if not server.started:
         raise SystemExit(1)
@@ -159,7 +164,7 @@ async def _demo(port: int, config: Path) -> None:
         )
         # Plain http on 127.0.0.1: browsers accept Secure cookies on loopback, so the
         # production cookie settings work unchanged in the demo.
-        await _serve(app, "127.0.0.1", port, banner)
+        await _serve(app, settings, "127.0.0.1", port, banner)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = {"registry_path": args.config} if args.config else {}
         settings = Settings(**overrides)
         asyncio.run(_preflight(settings, os.environ))
-        asyncio.run(_serve(create_app(settings), args.host, args.port))
+        asyncio.run(_serve(create_app(settings), settings, args.host, args.port))
         return 0
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

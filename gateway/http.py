@@ -239,8 +239,21 @@ async def graphql_endpoint(request: Request) -> Response:
         except (GatewayError, InvalidToken) as exc:
             if isinstance(exc, InvalidToken):
                 span.set_attribute("portalgate.auth.failure", exc.reason)
-            return _refusal(exc, headers, media_type)
+            limited = await runtime.rate_limits.check_graphql(
+                request, None, params.query, None, headers=headers, media_type=media_type
+            )
+            return limited or _refusal(exc, headers, media_type)
         principal = authentication.principal
+        limited = await runtime.rate_limits.check_graphql(
+            request,
+            principal,
+            params.query,
+            params.operation_name,
+            headers=headers,
+            media_type=media_type,
+        )
+        if limited is not None:
+            return limited
         # Every method: a cookie-authenticated GET reads personal data too.
         if authentication.session is not None:
             refused = csrf_failure(request, authentication.session, runtime.allowed_origins())

@@ -29,6 +29,7 @@ from connectors.base import Connector
 from connectors.kinds import discover_kinds
 from gateway.auth import BearerAuthenticator, RequestAuthenticator
 from gateway.execution import build_gateway_schema
+from gateway.rate_limits import RateLimits
 from gateway.record_cache import RecordCache
 from gateway.sources import Sources
 from sso.acting import ActingPolicy
@@ -63,6 +64,7 @@ class Runtime:
     audit: AuditSink
     schema: strawberry.Schema
     tracer_provider: TracerProvider
+    rate_limits: RateLimits
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.request_timeout_s
@@ -204,6 +206,8 @@ async def open_runtime(
         )
         tracer = tracer_provider.get_tracer(__name__)
         acting = ActingPolicy(settings.employee_role, frozenset(settings.personal_mutations))
+        rate_limits = RateLimits.from_settings(settings)
+        stack.push_async_callback(rate_limits.aclose)
         yield Runtime(
             settings=settings,
             registry=registry,
@@ -222,4 +226,5 @@ async def open_runtime(
             browser_login=login,
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,
+            rate_limits=rate_limits,
         )

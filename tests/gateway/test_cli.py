@@ -55,3 +55,16 @@ def test_schema_shows_the_cost_directives(capsys: pytest.CaptureFixture[str]) ->
         "sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
     ) in out
     assert '@listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"]' in out
+
+
+def test_serve_with_a_bad_rate_limit_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTALGATE_RATE_LIMIT", "lots")
+
+    status = main(["serve", "--port", "0"])
+
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "PORTALGATE_RATE_LIMIT:" in err
+    assert "couldn't parse rate limit string 'lots'" in err

@@ -14,13 +14,14 @@ import pytest
 import uvicorn
 import yaml
 from opentelemetry.sdk.trace import TracerProvider
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import Settings
 from demo.stack import DemoStack, open_demo_stack
 from gateway.app import create_app
 from gateway.cli import GatewayServer
 from gateway.runtime import Runtime
+from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from sso.audit import AuditSink
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -35,10 +36,23 @@ async def stack() -> AsyncIterator[DemoStack]:
 class Gateway:
     """A gateway app driven in-process through httpx, with its lifespan running."""
 
-    def __init__(self, client: httpx.AsyncClient, stack: DemoStack, state: Mapping[str, Any]):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        stack: DemoStack,
+        state: Mapping[str, Any],
+        app: ASGIApp | None = None,
+    ):
         self.client = client
         self.stack = stack
         self.runtime = state["runtime"]
+        self._app = app
+
+    def client_from(self, host: str) -> httpx.AsyncClient:
+        """Another client of the same gateway, connecting from `host` (close it after use)."""
+        assert self._app is not None
+        transport = httpx.ASGITransport(app=self._app, client=(host, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://gateway")
 
     def token(self, subject: str = "cust-001", **claims: Any) -> str:
         return self.stack.issuer.issue_token(subject, **claims)
@@ -98,7 +112,7 @@ async def open_gateway(
 
         transport = httpx.ASGITransport(app=with_state)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield Gateway(client, stack, state or {})
+            yield Gateway(client, stack, state or {}, with_state)
 
 
 @pytest.fixture
@@ -121,7 +135,7 @@ def registry_variant(tmp_path: Path) -> Callable[[Callable[[dict[str, Any]], Non
     return make
 
 
-class ServedGateway(GatewayServer):
+class InProcessServer(GatewayServer):
     """The gateway's own uvicorn server (as `portalgate serve` runs it) on a given socket;
     `ready` is set once it listens."""
 
@@ -142,10 +156,11 @@ class ServedGateway(GatewayServer):
 
 
 @contextlib.asynccontextmanager
-async def serve_gateway(
+async def serve_in_process(
     stack: DemoStack, tracer_provider: TracerProvider, **settings: Any
-) -> AsyncIterator[ServedGateway]:
-    """The gateway on a real loopback socket, logging like `portalgate serve` (info);
+) -> AsyncIterator[InProcessServer]:
+    """The gateway in this process on a real loopback socket, served and logging like
+    `portalgate serve` (info);
     `public_url` is the server's own URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -160,7 +175,8 @@ async def serve_gateway(
         **settings,
     )
     app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
-    server = ServedGateway(uvicorn.Config(app, log_level="info", lifespan="on"), base)
+    guard = ConnectionGuard.from_settings(config)
+    server = InProcessServer(GuardedConfig(app, guard=guard, log_level="info", lifespan="on"), base)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         async with asyncio.timeout(15):

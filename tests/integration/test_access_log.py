@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from demo.stack import DemoStack
 from tests.integration.browser_client import QUERY, Browser
-from tests.integration.conftest import Gateway, ServedGateway, serve_gateway
+from tests.integration.conftest import Gateway, InProcessServer, serve_in_process
 
 # uvicorn's own loggers do not propagate to the root, where caplog listens.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
@@ -58,7 +58,7 @@ def everything_logged(records: list[logging.LogRecord]) -> str:
 async def test_no_code_state_token_or_cookie_reaches_any_log_line(
     stack: DemoStack, tracer_provider: TracerProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with serve_gateway(stack, tracer_provider) as server:
+    async with serve_in_process(stack, tracer_provider) as server:
         with capture_everything(caplog):
             secrets = await walk_everything(server, stack)
 
@@ -69,7 +69,7 @@ async def test_no_code_state_token_or_cookie_reaches_any_log_line(
     assert leaked == []
 
 
-async def walk_everything(server: ServedGateway, stack: DemoStack) -> dict[str, str]:
+async def walk_everything(server: InProcessServer, stack: DemoStack) -> dict[str, str]:
     """A sign-in, cookie and bearer requests, logout; returns every secret value seen."""
     async with (
         httpx.AsyncClient(base_url=server.url) as client,

@@ -1,0 +1,205 @@
+"""Rate limits per principal, counted by the `limits` library in memory or in Redis.
+
+    /graphql     key: the principal (an employee acting for a customer: the employee),
+                      or the client address when authentication failed
+                 limits: `rate_limit` on every request, plus `rate_limit_per_operation`
+                         for each root field the document selects (`openTicket`, ...)
+    /auth/login  key: the client address; limit: `login_rate_limit`
+
+A refused request is a 429 with `Retry-After` (seconds until the window lets one more
+through) and `extensions.code` RATE_LIMITED. With the Redis backend every replica counts
+in the same windows. Counting uses the sliding window counter: two counters per key,
+no burst of twice the limit at a window edge. Keys are SHA-256 digests, so Redis never
+holds a subject or an address. If the store fails, requests are let through and a
+warning is logged: an outage of the limiter must not become an outage of the gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from config.settings import Settings
+from connectors.errors import ErrorCode
+from gateway.root_fields import root_fields
+from sso.principal import Principal
+
+__all__ = ["RateLimitPolicy", "RateLimits"]
+
+logger = logging.getLogger(__name__)
+
+_KEY_PREFIX = "pg:rate"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    """The limits in force; an empty tuple means no limit."""
+
+    every_request: tuple[RateLimitItem, ...] = ()
+    per_root_field: Mapping[str, tuple[RateLimitItem, ...]] = field(default_factory=dict)
+    login: tuple[RateLimitItem, ...] = ()
+    max_tokens: int = 2000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimitPolicy:
+        return cls(
+            every_request=_items(settings.rate_limit),
+            per_root_field={
+                name: _items(limit) for name, limit in settings.rate_limit_per_operation.items()
+            },
+            login=_items(settings.login_rate_limit),
+            max_tokens=settings.max_tokens,
+        )
+
+
+def _items(notation: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(notation)) if notation else ()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _principal_key(principal: Principal) -> str:
+    """Employees acting for customers are counted as themselves, not as each customer."""
+    subject = principal.actor.subject if principal.actor is not None else principal.subject
+    return "sub:" + _digest(principal.issuer, subject)
+
+
+def _address_key(request: Request) -> str:
+    # uvicorn already puts X-Forwarded-For's client here when the peer is a trusted proxy
+    # (its `forwarded_allow_ips`); nothing else rewrites it.
+    host = request.client.host if request.client else "unknown"
+    return "addr:" + _digest(host)
+
+
+class RateLimits:
+    """Decides whether a request may proceed; built once per process in the runtime.
+
+    The `check_*` methods return the 429 response to send, or None to carry on. They
+    never raise for a failing store (see the module docstring).
+    """
+
+    def __init__(
+        self, storage: Storage, policy: RateLimitPolicy, pool: ConnectionPool | None = None
+    ) -> None:
+        self._storage = storage
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._policy = policy
+        self._pool = pool
+
+    @classmethod
+    def memory(cls, policy: RateLimitPolicy) -> RateLimits:
+        return cls(MemoryStorage(), policy)
+
+    @classmethod
+    def redis(cls, url: str, policy: RateLimitPolicy) -> RateLimits:
+        """Counters in Redis, through the redis-py client the gateway already uses."""
+        pool = ConnectionPool.from_url(url)
+        # Our own pool, so that aclose() can release its connections (the storage has no
+        # close); `limits` documents `connection_pool` but types its options as scalars.
+        client_options: dict[str, Any] = {"connection_pool": pool}
+        storage = RedisStorage(
+            "async+" + url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix=_KEY_PREFIX,
+            **client_options,
+        )
+        return cls(storage, policy, pool)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        policy = RateLimitPolicy.from_settings(settings)
+        if settings.rate_limit_backend == "redis":
+            return cls.redis(settings.redis_url.get_secret_value(), policy)
+        return cls.memory(policy)
+
+    async def check_graphql(
+        self,
+        request: Request,
+        principal: Principal | None,
+        document: str,
+        operation_name: str | None,
+        *,
+        headers: Mapping[str, str],
+        media_type: str,
+    ) -> JSONResponse | None:
+        """Count one GraphQL request: by principal, or by address when `principal` is None."""
+        policy = self._policy
+        if principal is None:
+            return await self._check(
+                "graphql", _address_key(request), policy.every_request, headers, media_type
+            )
+        key = _principal_key(principal)
+        refused = await self._check("graphql", key, policy.every_request, headers, media_type)
+        if refused is not None or not policy.per_root_field:
+            return refused
+        selected = root_fields(document, operation_name, max_tokens=policy.max_tokens)
+        for name in sorted(selected & policy.per_root_field.keys()):
+            refused = await self._check(
+                f"field:{name}", key, policy.per_root_field[name], headers, media_type
+            )
+            if refused is not None:
+                return refused
+        return None
+
+    async def check_login(self, request: Request) -> JSONResponse | None:
+        """Count one browser sign-in start by client address."""
+        return await self._check(
+            "login", _address_key(request), self._policy.login, {}, "application/json"
+        )
+
+    async def _check(
+        self,
+        scope: str,
+        key: str,
+        items: Sequence[RateLimitItem],
+        headers: Mapping[str, str],
+        media_type: str,
+    ) -> JSONResponse | None:
+        for item in items:
+            try:
+                if await self._limiter.hit(item, scope, key):
+                    continue
+                stats = await self._limiter.get_window_stats(item, scope, key)
+            except StorageError as exc:
+                failure = type(exc.storage_error).__name__
+                logger.warning("rate limit store unavailable (%s); request let through", failure)
+                return None
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            return _too_many_requests(retry_after, headers, media_type)
+        return None
+
+    async def aclose(self) -> None:
+        timer = getattr(self._storage, "timer", None)  # MemoryStorage's expiry task
+        if timer is not None and not timer.done():
+            timer.cancel()
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
+def _too_many_requests(
+    retry_after: int, headers: Mapping[str, str], media_type: str
+) -> JSONResponse:
+    message = f"Too many requests; retry after {retry_after} s."
+    body = {"errors": [{"message": message, "extensions": {"code": str(ErrorCode.RATE_LIMITED)}}]}
+    return JSONResponse(
+        body,
+        status_code=429,
+        headers={**headers, "Retry-After": str(retry_after)},
+        media_type=media_type,
+    )
