@@ -97,6 +97,12 @@ class RequestAuthenticator:
             if session is None:
                 raise InvalidToken("token is missing")
             principal = await self._bearer.authenticate(f"Bearer {session.access_token}")
+            if principal.subject != session.subject:
+                # A refresh handed this session someone else's token: the person signed in
+                # changed, which only a new login (and a new session id) may do.
+                assert self._login is not None
+                await self._login.end(session.id, None)
+                raise InvalidToken("token is missing")
         act_as = request.headers.get(ACT_AS_HEADER)
         if act_as is not None:
             principal = await self._act_as(principal, act_as)

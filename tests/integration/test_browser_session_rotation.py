@@ -10,7 +10,8 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from demo.stack import DemoStack
-from tests.integration.browser_client import PUBLIC, Browser
+from sso.sessions import RedisSessionStore
+from tests.integration.browser_client import PUBLIC, QUERY, Browser
 from tests.integration.conftest import Gateway, open_gateway
 from tests.redis_server import connect_or_skip
 
@@ -78,3 +79,41 @@ async def test_signing_in_as_someone_else_ends_the_first_persons_session(
 
     assert await _subject(gateway, first) is None
     assert await _subject(gateway, browser.session_cookie) == "cust-002"
+
+
+async def test_a_session_whose_token_turns_into_someone_elses_is_ended(
+    stack: DemoStack, tracer_provider: TracerProvider
+) -> None:
+    """A provider whose refresh hands a session another person's token (a bug, or an
+    attack on it) changes who is signed in without a login: the gateway ends the session
+    instead of serving the other person's data under the first person's session id."""
+    client = await connect_or_skip(REDIS_URL)
+    store = RedisSessionStore(client)
+    try:
+        async with (
+            open_gateway(
+                stack,
+                tracer_provider,
+                public_url=PUBLIC,
+                session_backend="redis",
+                redis_url=REDIS_URL,
+            ) as gateway,
+            httpx.AsyncClient(base_url=stack.issuer.url) as issuer,
+        ):
+            browser = Browser(gateway, issuer)
+            await browser.sign_in("cust-001")
+            session = await store.get(browser.session_cookie)
+            assert session is not None
+            # What a refresh from such a provider would store (as another replica would).
+            await store.put(session.with_tokens(gateway.token("cust-002"), 300, None))
+
+            asked = await gateway.client.post(
+                "/graphql", json=QUERY, headers=browser.headers(**{"X-CSRF-Token": browser.csrf})
+            )
+            assert asked.status_code == 401
+            assert "data" not in asked.json()
+            assert await store.get(browser.session_cookie) is None
+            assert await _subject(gateway, browser.session_cookie) is None
+    finally:
+        await client.flushdb()
+        await client.aclose()
