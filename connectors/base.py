@@ -7,7 +7,7 @@
                  health()  cheap, bounded, never raises
                  aclose()  idempotent
 
-Cache, dedup, retry, breaker and deadlines live in `gateway.sources`, never here.
+Cache, dedup, retry, breaker and deadlines live in `gateway.data.sources`, never here.
 Connectors translate aiohttp and parsing errors into `connectors.errors` at their boundary.
 """
 
@@ -23,8 +23,8 @@ from pydantic import BaseModel
 
 from connectors.capabilities import Key
 from connectors.errors import CapabilityNotSupported, ConnectorError
+from connectors.principal import Principal
 from connectors.records import Record
-from sso.principal import Principal
 
 __all__ = ["Connector", "CredentialProvider", "Health", "UpstreamAuth"]
 

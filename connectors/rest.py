@@ -36,10 +36,10 @@ from connectors.errors import (
 )
 from connectors.mapping import MappingError, read_record, write_body
 from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
+from connectors.principal import Principal
 from connectors.records import Record
 from connectors.rest_answers import read_batch, validation_error
 from connectors.rest_config import CapabilitySpec, RestConfig
-from sso.principal import Principal
 
 __all__ = ["RestConfig", "RestConnector"]
 

@@ -47,6 +47,7 @@ from connectors.errors import (
     UpstreamValidationFailed,
 )
 from connectors.paths import build_url, check_template
+from connectors.principal import Principal
 from connectors.records import (
     CaseListRecord,
     CaseRecord,
@@ -56,7 +57,6 @@ from connectors.records import (
     TicketListRecord,
     TicketRecord,
 )
-from sso.principal import Principal
 
 __all__ = ["SupportXmlConnector"]
 

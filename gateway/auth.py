@@ -21,11 +21,11 @@ from types import MappingProxyType
 from starlette.requests import Request
 
 from config.registry import LinkSpec
+from connectors.principal import Principal
 from gateway.errors import BadUserInput, Forbidden
 from sso.acting import ActingPolicy
 from sso.browser_login import BrowserLogin
 from sso.errors import InvalidToken
-from sso.principal import Principal
 from sso.sessions import Session
 from sso.token_cache import TokenCache
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.loaders import LoaderSet
+from connectors.principal import Principal
+from gateway.data.loaders import LoaderSet
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink
-from sso.principal import Principal
 
 __all__ = ["RequestContext"]
 

@@ -38,9 +38,9 @@ from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.context import RequestContext
+from gateway.data.loaders import LoaderSet
 from gateway.errors import GatewayError
 from gateway.execution import classify_request_errors
-from gateway.loaders import LoaderSet
 from gateway.runtime import Runtime
 from sso.errors import InvalidToken
 

@@ -34,8 +34,8 @@ from starlette.responses import JSONResponse
 
 from config.settings import Settings
 from connectors.errors import ErrorCode
+from connectors.principal import Principal
 from gateway.root_fields import root_fields
-from sso.principal import Principal
 
 __all__ = ["RateLimitPolicy", "RateLimits"]
 

@@ -28,10 +28,10 @@ from config.settings import Settings
 from connectors.base import Connector
 from connectors.kinds import discover_kinds
 from gateway.auth import BearerAuthenticator, RequestAuthenticator
+from gateway.data.record_cache import RecordCache
+from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
 from gateway.rate_limits import RateLimits
-from gateway.record_cache import RecordCache
-from gateway.sources import Sources
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
 from sso.browser_login import BrowserLogin

@@ -8,6 +8,7 @@ import binascii
 from typing import TypeVar
 
 from connectors.capabilities import PageKey
+from connectors.principal import Principal
 from connectors.records import (
     CaseListRecord,
     CaseRecord,
@@ -24,7 +25,6 @@ from connectors.records import (
 )
 from gateway.errors import BadUserInput, Unauthenticated
 from resolvers._types import Info
-from sso.principal import Principal
 
 __all__ = [
     "MAX_PAGE_SIZE",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sso.principal import Principal
+from connectors.principal import Principal
 
 __all__ = ["ActingPolicy"]
 

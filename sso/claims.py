@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from connectors.principal import Actor, Principal
 from sso.errors import InvalidToken
-from sso.principal import Actor, Principal
 
 __all__ = ["build_principal"]
 

@@ -27,11 +27,11 @@ import jwt
 from jwt.exceptions import InvalidKeyError, InvalidSubjectError
 from jwt.types import Options
 
+from connectors.principal import Principal
 from sso.algorithms import KEY_FAMILIES, key_fits
 from sso.claims import build_principal
 from sso.errors import InvalidToken, Reason
 from sso.jwks import JwksCache
-from sso.principal import Principal
 from sso.token_use import check_access_token_claims, check_access_token_type
 
 __all__ = ["Authenticator", "TokenPolicy", "TokenUse", "TokenValidator", "bearer_token"]

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.errors import ConfigError
 from connectors.base import UpstreamAuth
 from connectors.errors import ConnectorError, ConnectorUnavailable, UpstreamRejected
+from connectors.principal import Principal
 from sso.basic_auth import basic_authorization
-from sso.principal import Principal
 from sso.token_cache import TokenCache
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 

@@ -12,9 +12,9 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from connectors.capabilities import CAPABILITIES, Key
+from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
-from gateway.sources import Result, Sources
-from sso.principal import Principal
+from gateway.data.sources import Result, Sources
 
 __all__ = ["LoaderSet"]
 

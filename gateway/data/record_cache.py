@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from config.registry import CachePolicy
 from connectors.capabilities import CAPABILITIES, Key
+from connectors.principal import Principal
 from connectors.records import Record
-from sso.principal import Principal
 
 __all__ = ["RecordCache"]
 

@@ -25,10 +25,10 @@ from config.registry import Registry
 from connectors.base import Connector
 from connectors.capabilities import CAPABILITIES, Key
 from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavailable
+from connectors.principal import Principal
 from connectors.records import Record
-from gateway.breaker import Breaker
-from gateway.record_cache import RecordCache
-from sso.principal import Principal
+from gateway.data.breaker import Breaker
+from gateway.data.record_cache import RecordCache
 
 __all__ = ["Result", "Sources"]
 

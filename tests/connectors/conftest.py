@@ -26,9 +26,9 @@ import pytest_asyncio
 from config.registry import Registry, load_registry
 from connectors.base import Connector
 from connectors.kinds import discover_kinds
+from connectors.principal import Principal
 from demo.portals.base import DemoPortal, Knobs
 from demo.stack import DemoStack, open_demo_stack
-from sso.principal import Principal
 from sso.upstream import ApiKeyAuth, SecretRef, StaticBearerAuth, UpstreamCredentials
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"

@@ -28,6 +28,7 @@ from connectors.errors import (
     UpstreamRejected,
 )
 from connectors.kinds import discover_kinds
+from connectors.principal import Principal
 from connectors.records import (
     InvoiceListRecord,
     OrderRecord,
@@ -38,7 +39,6 @@ from connectors.records import (
 from demo.data import DemoDataset
 from demo.portals.base import DemoPortal
 from demo.stack import DemoStack
-from sso.principal import Principal
 from tests.connectors.conftest import build_connector, build_credentials
 
 

@@ -18,10 +18,10 @@ from aiohttp.test_utils import TestServer
 from connectors.base import UpstreamAuth
 from connectors.errors import RecordNotFound
 from connectors.paths import UnsafePathValue, build_url, is_safe_path_value
+from connectors.principal import Principal
 from connectors.records import OrderRecord
 from connectors.rest import RestConfig, RestConnector
 from connectors.support_xml import SupportXmlConnector
-from sso.principal import Principal
 
 # Each is a dot segment, a separator, or decodes to one (once or twice), or is a control
 # character: a portal could read every one of them as a different path.

@@ -22,6 +22,7 @@ from connectors.errors import (
     UpstreamRejected,
     UpstreamValidationFailed,
 )
+from connectors.principal import Principal
 from connectors.records import (
     Address,
     Email,
@@ -42,7 +43,6 @@ from connectors.records import (
 from connectors.rest import RestConfig, RestConnector
 from demo.data import DemoCustomer, Order, Profile
 from demo.stack import DemoStack
-from sso.principal import Principal
 from tests.connectors.conftest import build_connector, build_credentials
 
 

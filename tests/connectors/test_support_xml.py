@@ -22,11 +22,11 @@ from connectors.errors import (
     UpstreamRejected,
     UpstreamValidationFailed,
 )
+from connectors.principal import Principal
 from connectors.records import CaseListRecord, TicketListRecord, TicketRecord
 from connectors.support_xml import SupportXmlConnector, _public_fault_message
 from demo.data import DemoDataset, build_dataset, demo_customers
 from demo.portals.support import SupportPortal
-from sso.principal import Principal
 
 API_KEY = "support-test-key"
 TODAY = date(2026, 11, 15)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from connectors.principal import Actor
 from sso.claims import build_principal
 from sso.errors import InvalidToken
-from sso.principal import Actor
 
 ISSUER = "https://idp.example"
 TOKEN = "header.payload.signature"

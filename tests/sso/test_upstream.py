@@ -9,7 +9,7 @@ import pydantic
 import pytest
 
 from config.errors import ConfigError
-from sso.principal import Principal
+from connectors.principal import Principal
 from sso.upstream import (
     ApiKeyAuth,
     AuthConfig,

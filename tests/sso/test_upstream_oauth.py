@@ -12,9 +12,9 @@ from pydantic import SecretStr
 
 from config.errors import ConfigError
 from connectors.errors import ConnectorUnavailable, UpstreamRejected
+from connectors.principal import Principal
 from demo.data import demo_customers
 from demo.issuer import DevIssuer
-from sso.principal import Principal
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 from sso.upstream import (
     ClientCredentialsAuth,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import redis.asyncio as redis
 
 from config.registry import CachePolicy
+from connectors.principal import Principal
 from connectors.records import LinkRecord
-from gateway.record_cache import RecordCache
-from sso.principal import Principal
+from gateway.data.record_cache import RecordCache
 
 ALICE = Principal(subject="alice-secret-id", issuer="https://idp.test")
 BOB = Principal(subject="bob", issuer="https://idp.test")

@@ -26,10 +26,10 @@ from connectors.errors import (
     ConnectorTimeout,
     ConnectorUnavailable,
 )
+from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
-from gateway.record_cache import RecordCache
-from gateway.sources import Sources
-from sso.principal import Principal
+from gateway.data.record_cache import RecordCache
+from gateway.data.sources import Sources
 
 ALICE = Principal(subject="alice", issuer="https://idp.test")
 BOB = Principal(subject="bob", issuer="https://idp.test")
