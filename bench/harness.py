@@ -26,9 +26,9 @@ import httpx
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
-from connectors.kinds import discover_kinds
 from demo.portals.base import DemoPortal
 from demo.stack import DemoStack
 from gateway.app import create_app
@@ -139,7 +139,7 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
 
 def load_example_registry(stack: DemoStack, path: Path = REGISTRY_PATH) -> Registry:
     """The registry the gateway will load, for its timeouts and retries."""
-    return load_registry(path, stack.env, discover_kinds())
+    return load_registry(path, stack.env, load_kinds())
 
 
 @contextlib.asynccontextmanager

@@ -21,9 +21,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.errors import ConfigError
+from config.upstream_auth import AuthConfig, NoAuth
 from connectors.base import Connector
 from connectors.capabilities import CAPABILITIES
-from sso.upstream import AuthConfig, NoAuth
 
 __all__ = [
     "BreakerPolicy",

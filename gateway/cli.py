@@ -24,16 +24,17 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from config.errors import ConfigError
+from config.kinds import load_kinds
 from config.registry import load_registry
 from config.settings import Settings
-from connectors.kinds import discover_kinds
+from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from gateway.access_log import redact_access_log
 from gateway.app import create_app
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 from schema.build import build_schema
-from sso.upstream import ClientCredentialsAuth, TokenExchangeAuth, UpstreamCredentials
+from sso.upstream import UpstreamCredentials
 
 __all__ = ["GatewayServer", "main"]
 
@@ -65,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
     """Validate `path`; returns a one-line summary, raises ConfigError."""
-    registry = load_registry(path, environ, discover_kinds())
+    registry = load_registry(path, environ, load_kinds())
     if secrets:
         oauth_ready = bool(
             environ.get("PORTALGATE_CLIENT_ID") and environ.get("PORTALGATE_CLIENT_SECRET")

@@ -23,10 +23,10 @@ import strawberry
 from opentelemetry.trace import TracerProvider
 
 from config.errors import ConfigError
+from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
-from connectors.kinds import discover_kinds
 from gateway.auth import BearerAuthenticator, RequestAuthenticator
 from gateway.data.record_cache import RecordCache
 from gateway.data.sources import Sources
@@ -79,7 +79,7 @@ class Runtime:
 
 
 def _build_connectors(registry: Registry, credentials: UpstreamCredentials) -> dict[str, Connector]:
-    kinds = discover_kinds()
+    kinds = load_kinds()
     connectors: dict[str, Connector] = {}
     for name, spec in registry.connectors.items():
         connector = kinds[spec.kind](name, registry.configs[name], credentials)
@@ -173,7 +173,7 @@ async def open_runtime(
     audit: AuditSink | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
-    registry = load_registry(settings.registry_path, environ, discover_kinds())
+    registry = load_registry(settings.registry_path, environ, load_kinds())
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await _discover(settings, idp_session)

@@ -8,9 +8,10 @@
     forward              the signed-in user's own bearer token
     token_exchange       RFC 8693: the user's token exchanged for one with the portal's audience
 
-The registry names *where* a secret lives (an environment variable or a file), never the
-secret. Static secrets are resolved once at start-up, so a missing one fails the start.
-Connectors only ever see the resulting headers.
+The schemes are plain data in `config.upstream_auth`; this module turns them into the
+connectors' per-call auth hook (`connectors.base.CredentialProvider`). Static secrets are
+resolved once at start-up, so a missing one fails the start. Connectors only ever see the
+resulting headers.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.errors import ConfigError
+from config.upstream_auth import (
+    ApiKeyAuth,
+    BasicAuth,
+    ClientCredentialsAuth,
+    ForwardTokenAuth,
+    NoAuth,
+    Scheme,
+    SecretRef,
+    StaticBearerAuth,
+    TokenExchangeAuth,
+)
 from connectors.base import UpstreamAuth
 from connectors.errors import ConnectorError, ConnectorUnavailable, UpstreamRejected
 from connectors.principal import Principal
@@ -30,116 +39,7 @@ from sso.basic_auth import basic_authorization
 from sso.token_cache import TokenCache
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 
-__all__ = [
-    "ApiKeyAuth",
-    "AuthConfig",
-    "BasicAuth",
-    "ClientCredentialsAuth",
-    "ForwardTokenAuth",
-    "NoAuth",
-    "Scheme",
-    "SecretRef",
-    "StaticBearerAuth",
-    "TokenExchangeAuth",
-    "UpstreamCredentials",
-]
-
-
-class SecretRef(BaseModel):
-    """Where a secret lives: exactly one of an environment variable or a file path."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    env: str | None = None
-    file: Path | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SecretRef:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of `env` or `file`")
-        return self
-
-    def where(self) -> str:
-        return f"env {self.env}" if self.env else f"file {self.file}"
-
-    def resolve(self, environ: Mapping[str, str], base: Path | None = None) -> str | None:
-        """The secret's value; a relative `file` is read from `base` (the registry's folder)."""
-        if self.env is not None:
-            value = environ.get(self.env)
-        else:
-            assert self.file is not None
-            path = (
-                base / self.file if base is not None and not self.file.is_absolute() else self.file
-            )
-            try:
-                value = path.read_text(encoding="utf-8").strip()
-            except OSError:
-                return None
-        return value or None
-
-
-class _Scheme(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NoAuth(_Scheme):
-    scheme: Literal["none"] = "none"
-
-
-class ApiKeyAuth(_Scheme):
-    """A static key sent in a header (the CRM's `X-Api-Key`)."""
-
-    scheme: Literal["api_key"]
-    header: str = "X-Api-Key"
-    secret: SecretRef
-
-
-class BasicAuth(_Scheme):
-    """HTTP basic auth (the billing portal)."""
-
-    scheme: Literal["basic"]
-    username: SecretRef
-    password: SecretRef
-
-
-class StaticBearerAuth(_Scheme):
-    """A long-lived service token sent as `Authorization: Bearer`."""
-
-    scheme: Literal["bearer"]
-    token: SecretRef
-
-
-class ClientCredentialsAuth(_Scheme):
-    """The gateway's own OAuth client token for `audience` (PORTALGATE_CLIENT_ID/SECRET)."""
-
-    scheme: Literal["client_credentials"]
-    audience: str | None = None
-    scope: str | None = None
-
-
-class ForwardTokenAuth(_Scheme):
-    """The signed-in user's bearer token, passed on unchanged (the portal trusts our IdP)."""
-
-    scheme: Literal["forward"]
-
-
-class TokenExchangeAuth(_Scheme):
-    """RFC 8693: exchange the user's token for one issued to the portal's `audience`."""
-
-    scheme: Literal["token_exchange"]
-    audience: str
-    scope: str | None = None
-
-
-Scheme = (
-    NoAuth
-    | ApiKeyAuth
-    | BasicAuth
-    | StaticBearerAuth
-    | ClientCredentialsAuth
-    | ForwardTokenAuth
-    | TokenExchangeAuth
-)
-AuthConfig = Annotated[Scheme, Field(discriminator="scheme")]
+__all__ = ["UpstreamCredentials"]
 
 
 def _token_key(token: str) -> str:

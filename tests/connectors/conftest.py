@@ -24,12 +24,13 @@ import pytest
 import pytest_asyncio
 
 from config.registry import Registry, load_registry
+from config.upstream_auth import ApiKeyAuth, SecretRef, StaticBearerAuth
 from connectors.base import Connector
 from connectors.kinds import discover_kinds
 from connectors.principal import Principal
 from demo.portals.base import DemoPortal, Knobs
 from demo.stack import DemoStack, open_demo_stack
-from sso.upstream import ApiKeyAuth, SecretRef, StaticBearerAuth, UpstreamCredentials
+from sso.upstream import UpstreamCredentials
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
 TODAY = date(2026, 11, 20)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from config.errors import ConfigError
-from connectors.kinds import ENTRY_POINT_GROUP, discover_kinds
+from config.kinds import load_kinds
+from connectors.kinds import ENTRY_POINT_GROUP, KindError, discover_kinds
 from connectors.rest import RestConnector
 from connectors.support_xml import SupportXmlConnector
 
@@ -75,7 +76,7 @@ def test_a_kind_registered_twice_is_a_config_error(site: Path) -> None:
     install(site, "acme-rest", {"rest": "connectors.rest:RestConnector"})
 
     with pytest.raises(ConfigError) as caught:
-        discover_kinds()
+        load_kinds()
 
     assert caught.value.key == f"entry point {ENTRY_POINT_GROUP}:rest"
     assert "registered twice" in caught.value.problem
@@ -85,7 +86,17 @@ def test_an_entry_point_that_is_not_a_connector_is_a_config_error(site: Path) ->
     install(site, "acme-broken", {"acme.broken": "connectors.rest:RestConfig"})
 
     with pytest.raises(ConfigError) as caught:
-        discover_kinds()
+        load_kinds()
 
     assert caught.value.key == f"entry point {ENTRY_POINT_GROUP}:acme.broken"
+    assert caught.value.problem == "is not a Connector subclass"
+
+
+def test_the_contract_reports_an_unusable_kind_without_config(site: Path) -> None:
+    install(site, "acme-broken", {"acme.broken": "connectors.rest:RestConfig"})
+
+    with pytest.raises(KindError) as caught:
+        discover_kinds()
+
+    assert caught.value.entry_point == f"{ENTRY_POINT_GROUP}:acme.broken"
     assert caught.value.problem == "is not a Connector subclass"

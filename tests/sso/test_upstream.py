@@ -9,16 +9,16 @@ import pydantic
 import pytest
 
 from config.errors import ConfigError
-from connectors.principal import Principal
-from sso.upstream import (
+from config.upstream_auth import (
     ApiKeyAuth,
     AuthConfig,
     BasicAuth,
     NoAuth,
     SecretRef,
     StaticBearerAuth,
-    UpstreamCredentials,
 )
+from connectors.principal import Principal
+from sso.upstream import UpstreamCredentials
 
 SOURCE = Path("registry.yaml")
 SECRETS = {

@@ -11,17 +11,17 @@ import pytest
 from pydantic import SecretStr
 
 from config.errors import ConfigError
+from config.upstream_auth import (
+    ClientCredentialsAuth,
+    ForwardTokenAuth,
+    TokenExchangeAuth,
+)
 from connectors.errors import ConnectorUnavailable, UpstreamRejected
 from connectors.principal import Principal
 from demo.data import demo_customers
 from demo.issuer import DevIssuer
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
-from sso.upstream import (
-    ClientCredentialsAuth,
-    ForwardTokenAuth,
-    TokenExchangeAuth,
-    UpstreamCredentials,
-)
+from sso.upstream import UpstreamCredentials
 
 
 @pytest.fixture
