@@ -22,7 +22,7 @@ from starlette.requests import Request
 
 from config.registry import LinkSpec
 from connectors.principal import Principal
-from gateway.errors import BadUserInput, Forbidden
+from resolvers.errors import BadUserInput, Forbidden
 from sso.acting import ActingPolicy
 from sso.browser_login import BrowserLogin
 from sso.errors import InvalidToken

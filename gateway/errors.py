@@ -1,93 +1,23 @@
-"""Gateway errors and the one place GraphQL errors are rendered for clients.
+"""The one place GraphQL errors are rendered for clients.
 
-    GatewayError(message)            code
-    ├── Unauthenticated              UNAUTHENTICATED
-    ├── Forbidden                    FORBIDDEN
-    ├── BadUserInput                 BAD_USER_INPUT
-    ├── NotFound                     NOT_FOUND
-    ├── QueryTooComplex              QUERY_TOO_COMPLEX
-    └── DeadlineExceeded             DEADLINE_EXCEEDED
-
-`ConnectorError`s (connectors/errors.py) and `GatewayError`s carry their public message and
-`extensions`; every other exception is masked as "Unexpected error." so no upstream text,
-token or stack trace reaches a client.
+`ConnectorError`s (connectors/errors.py) and `GatewayError`s (resolvers/errors.py) carry
+their public message and `extensions`; every other exception is masked as "Unexpected
+error." so no upstream text, token or stack trace reaches a client.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from connectors.errors import ConnectorError, ErrorCode
+from resolvers.errors import GatewayError
 
-__all__ = [
-    "BadUserInput",
-    "DeadlineExceeded",
-    "Forbidden",
-    "GatewayError",
-    "MaskUnexpectedErrors",
-    "NotFound",
-    "QueryTooComplex",
-    "Unauthenticated",
-    "error_code",
-    "is_public_error",
-]
+__all__ = ["MaskUnexpectedErrors", "error_code", "is_public_error"]
 
 logger = logging.getLogger(__name__)
-
-
-class GatewayError(Exception):
-    """Base of errors the gateway raises itself; the message is safe for clients."""
-
-    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.extra = extra
-
-    @property
-    def extensions(self) -> dict[str, Any]:
-        return {"code": str(self.code), **self.extra}
-
-
-class Unauthenticated(GatewayError):
-    """No valid credentials for an operation that needs them."""
-
-    code = ErrorCode.UNAUTHENTICATED
-
-
-class Forbidden(GatewayError):
-    """Authenticated, but not allowed to see or do this."""
-
-    code = ErrorCode.FORBIDDEN
-
-
-class BadUserInput(GatewayError):
-    """Arguments that are well-typed but not acceptable (empty subject, bad cursor, ...)."""
-
-    code = ErrorCode.BAD_USER_INPUT
-
-
-class NotFound(GatewayError):
-    """The object does not exist or is not the viewer's (the two are not told apart)."""
-
-    code = ErrorCode.NOT_FOUND
-
-
-class QueryTooComplex(GatewayError):
-    """The document exceeds a configured limit (depth, aliases, tokens)."""
-
-    code = ErrorCode.QUERY_TOO_COMPLEX
-
-
-class DeadlineExceeded(GatewayError):
-    """The request's deadline passed before this field could be resolved."""
-
-    code = ErrorCode.DEADLINE_EXCEEDED
 
 
 def is_public_error(error: GraphQLError) -> bool:

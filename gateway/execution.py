@@ -26,7 +26,7 @@ from strawberry.types.execution import PreExecutionError
 from config.settings import Settings
 from connectors.errors import ConnectorError, ErrorCode
 from gateway.context import RequestContext
-from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code, is_public_error
+from gateway.errors import MaskUnexpectedErrors, error_code, is_public_error
 from gateway.operations import RequireOperationName
 from gateway.validation import (
     DocumentValidator,
@@ -36,6 +36,7 @@ from gateway.validation import (
     ValidateDocument,
     ValidationPolicy,
 )
+from resolvers.errors import GatewayError
 from schema.build import build_schema
 from sso.audit import AuditEvent
 

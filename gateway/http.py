@@ -39,9 +39,9 @@ from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
 from gateway.context import RequestContext
 from gateway.data.loaders import LoaderSet
-from gateway.errors import GatewayError
 from gateway.execution import classify_request_errors
 from gateway.runtime import Runtime
+from resolvers.errors import GatewayError
 from sso.errors import InvalidToken
 
 __all__ = ["graphql_endpoint", "json_error"]

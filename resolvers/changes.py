@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from connectors.records import ProfileRecord, TicketRecord
-from gateway.errors import BadUserInput, NotFound
 from resolvers._types import Info
+from resolvers.errors import BadUserInput, NotFound
 from resolvers.viewer import require_principal
 
 __all__ = ["open_ticket", "update_profile"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from connectors.errors import RecordNotFound, UpstreamRejected
 from connectors.records import OrderRecord, Record
-from gateway.errors import NotFound
 from resolvers import viewer
 from resolvers._types import Info
+from resolvers.errors import NotFound
 
 __all__ = ["NODE_TYPES", "find_node"]
 

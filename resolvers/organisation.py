@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from connectors.capabilities import PageKey
 from connectors.records import InvoiceListRecord, InvoiceRecord, InvoiceStatus, OrderPageRecord
-from gateway.errors import NotFound
 from resolvers._types import Info
+from resolvers.errors import NotFound
 from resolvers.viewer import page_offset, require_principal
 
 __all__ = ["organisation_invoices", "organisation_orders", "tenant"]

@@ -23,8 +23,8 @@ from connectors.records import (
     TicketListRecord,
     TicketRecord,
 )
-from gateway.errors import BadUserInput, Unauthenticated
 from resolvers._types import Info
+from resolvers.errors import BadUserInput, Unauthenticated
 
 __all__ = [
     "MAX_PAGE_SIZE",

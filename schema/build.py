@@ -9,9 +9,9 @@ import strawberry
 from graphql.execution import Executor
 from strawberry.extensions import SchemaExtension
 
-from gateway.errors import BadUserInput
 from resolvers import nodes
 from resolvers._types import Info
+from resolvers.errors import BadUserInput
 from schema.common import Node
 from schema.ids import InvalidGlobalId, decode_global_id
 from schema.invoices import Invoice

@@ -14,8 +14,8 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from gateway.errors import Forbidden, Unauthenticated
 from resolvers._types import Info
+from resolvers.errors import Forbidden, Unauthenticated
 
 __all__ = ["ORG_ADMIN_ROLE", "CustomerInPerson", "IsOrganisationAdmin", "IsSignedIn"]
 

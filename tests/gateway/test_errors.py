@@ -6,7 +6,8 @@ import strawberry
 from graphql import GraphQLError
 
 from connectors.errors import ConnectorTimeout
-from gateway.errors import Forbidden, MaskUnexpectedErrors
+from gateway.errors import MaskUnexpectedErrors
+from resolvers.errors import Forbidden
 
 
 @strawberry.type
