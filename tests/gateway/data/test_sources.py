@@ -1,4 +1,4 @@
-"""gateway/sources: dedup, cache scope, retry, breaker and deadlines around a connector.
+"""gateway/data/sources: dedup, cache scope, retry, breaker and deadlines around a connector.
 
 The connector here is a real implementation of the contract that counts its calls (like
 httpx's MockTransport), because these rules must hold for any connector kind.
