@@ -1,10 +1,16 @@
-"""Who is asking: the principal every request carries from sign-on to connector."""
+"""Who is asking: the principal every request carries from sign-on to connector.
+
+It is part of the connector contract (every `fetch` receives one), so it lives here, at
+the lowest part that needs it; `sso` builds it from a token.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+__all__ = ["Actor", "Principal"]
 
 
 def _frozen(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:

@@ -1,0 +1,1 @@
+"""The data plane, below the resolvers: loaders, sources, record cache and breakers."""
