@@ -32,6 +32,8 @@ LAYERS = (
 )
 # demo/ must never be imported by the gateway at run time: only the CLI's `demo` command.
 DEMO_IMPORTERS = frozenset({"gateway.cli"})
+# Resolvers see only the loader protocol, not the data plane the layers would allow.
+GATEWAY_FREE = frozenset({"schema", "resolvers"})
 
 Edge = tuple[str, str]
 
@@ -163,6 +165,16 @@ def test_only_the_cli_imports_demo() -> None:
     }
 
     assert importers <= DEMO_IMPORTERS
+
+
+def test_resolvers_and_schema_import_no_gateway_part() -> None:
+    wrong = [
+        f"{importer} -> {imported}"
+        for importer, imported in module_imports()
+        if part_of(importer) in GATEWAY_FREE and imported.partition(".")[0] == "gateway"
+    ]
+
+    assert wrong == []
 
 
 @pytest.fixture
