@@ -14,7 +14,7 @@ Connectors translate aiohttp and parsing errors into `connectors.errors` at thei
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, Self
@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from connectors.capabilities import Key
 from connectors.errors import CapabilityNotSupported, ConnectorError
+from connectors.http import SessionFactory
 from connectors.principal import Principal
 from connectors.records import Record
 
@@ -31,9 +32,17 @@ __all__ = ["Connector", "CredentialProvider", "Health", "UpstreamAuth"]
 
 @dataclass(frozen=True, slots=True)
 class UpstreamAuth:
-    """What to add to one upstream request: its authentication headers (never in a repr)."""
+    """What to add to one upstream request: its authentication headers (never in a repr).
+
+    `rejected` is the provider's hook for a 401 (in the spirit of ``httpx.Auth``): the
+    connector's session calls it when the portal refuses these headers, and it answers
+    whether fresh credentials are now available, so that the call is worth sending again
+    (once). None for credentials that cannot be renewed (static secrets, the user's own
+    token).
+    """
 
     headers: Mapping[str, str] = field(repr=False)
+    rejected: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False, compare=False)
 
 
 class CredentialProvider(Protocol):
@@ -63,10 +72,19 @@ class Connector(abc.ABC):
     kind: ClassVar[str]
     Config: ClassVar[type[BaseModel]]
 
-    def __init__(self, name: str, config: BaseModel, credentials: CredentialProvider) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: BaseModel,
+        credentials: CredentialProvider,
+        *,
+        sessions: SessionFactory | None = None,
+    ) -> None:
         self.name = name
         self.config = config
         self.credentials = credentials
+        # How this connector's aiohttp session is built (timeouts, TLS, pool, tracing).
+        self.sessions = sessions or SessionFactory()
 
     def capabilities(self) -> frozenset[str]:
         """Capability names this instance can serve (checked against the registry at start)."""

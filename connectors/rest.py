@@ -8,14 +8,14 @@
          could change the path is not found, and nothing is sent) + credentials per call
       ─▶ JSON ─▶ connectors.rest_answers / mapping ─▶ record model ─▶ results in key order
 
-aiohttp and parsing errors are translated to `connectors.errors` here, at the boundary.
-The call's overall time limit is the gateway's (asyncio.timeout in gateway/sources).
+The session, credentials (and their renewal after a 401), redirects, aiohttp errors and
+health are the shared `connectors.portal_session`; parsing errors are translated here.
+The call's overall time limit is the gateway's (asyncio.timeout in gateway/data/sources).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -29,13 +29,14 @@ from connectors.errors import (
     BadUpstreamData,
     CapabilityNotSupported,
     ConnectorError,
-    ConnectorTimeout,
     ConnectorUnavailable,
     RecordNotFound,
     UpstreamRejected,
 )
+from connectors.http import SessionFactory
 from connectors.mapping import MappingError, read_record, write_body
 from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
+from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
 from connectors.rest_answers import read_batch, validation_error
@@ -50,27 +51,28 @@ class RestConnector(Connector):
     kind: ClassVar[str] = "rest"
     Config: ClassVar[type[BaseModel]] = RestConfig
 
-    def __init__(self, name: str, config: BaseModel, credentials: CredentialProvider) -> None:
-        super().__init__(name, config, credentials)
+    def __init__(
+        self,
+        name: str,
+        config: BaseModel,
+        credentials: CredentialProvider,
+        *,
+        sessions: SessionFactory | None = None,
+    ) -> None:
+        super().__init__(name, config, credentials, sessions=sessions)
         assert isinstance(config, RestConfig)
         self._config = config
         self._base = yarl.URL(str(config.base_url))
-        self._session: aiohttp.ClientSession | None = None
+        self._portal = PortalSession(name, credentials, self.sessions)
 
     def capabilities(self) -> frozenset[str]:
         return frozenset(self._config.capabilities)
 
     async def start(self) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
-                raise_for_status=False,
-            )
+        await self._portal.start()
 
     async def aclose(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        await self._portal.aclose()
 
     def _spec(self, capability: str) -> CapabilitySpec:
         spec = self._config.capabilities.get(capability)
@@ -252,7 +254,7 @@ class RestConnector(Connector):
     def _status_error(self, status: int) -> ConnectorError:
         if 400 <= status < 500:
             return UpstreamRejected(self.name, status)
-        # 5xx, and a redirect, which is not followed (see `_call`).
+        # 5xx, and a redirect, which is not followed (see connectors.portal_session).
         return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
 
     def _url(
@@ -271,45 +273,20 @@ class RestConnector(Connector):
         body: Mapping[str, Any] | None,
         principal: Principal | None,
     ) -> tuple[int, Any]:
-        if self._session is None:
-            raise ConnectorUnavailable(self.name, f"{self.name} is not started")
-        auth = await self.credentials.for_call(self.name, principal)
+        return await self._portal.request(
+            spec.request.method, url, principal, self._read, params=query, json=body
+        )
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, Any]:
+        """Status and decoded JSON; no body is read from a 401, 403 or 5xx."""
+        if resp.status >= 500 or resp.status in (401, 403):
+            return resp.status, None
         try:
-            # No redirects: aiohttp would resend custom credential headers (X-Api-Key) to
-            # wherever the portal points, even another host.
-            async with self._session.request(
-                spec.request.method,
-                url,
-                params=dict(query),
-                json=body,
-                headers=dict(auth.headers),
-                allow_redirects=False,
-            ) as resp:
-                if resp.status >= 500 or resp.status in (401, 403):
-                    return resp.status, None
-                try:
-                    return resp.status, await resp.json(content_type=None)
-                except ValueError as exc:
-                    if resp.status == 200:
-                        raise BadUpstreamData(self.name) from exc
-                    return resp.status, None
-        except aiohttp.ServerTimeoutError as exc:
-            raise ConnectorTimeout(self.name) from exc
-        except aiohttp.ClientError as exc:
-            raise ConnectorUnavailable(self.name) from exc
+            return resp.status, await resp.json(content_type=None)
+        except ValueError as exc:
+            if resp.status == 200:
+                raise BadUpstreamData(self.name) from exc
+            return resp.status, None
 
     async def health(self) -> Health:
-        started = time.monotonic()
-        if self._session is None:
-            return Health("down", 0.0, "not started")
-        try:
-            async with asyncio.timeout(2.0):
-                url = build_url(self._base, self._config.health_path, {})
-                async with self._session.get(url, allow_redirects=False) as resp:
-                    latency = (time.monotonic() - started) * 1000
-                    if resp.status == 200:
-                        return Health("up", latency)
-                    return Health("down", latency, f"HTTP {resp.status}")
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            latency = (time.monotonic() - started) * 1000
-            return Health("down", latency, type(exc).__name__)
+        return await self._portal.health(build_url(self._base, self._config.health_path, {}))

@@ -9,9 +9,11 @@ registry like any built-in kind.
     write("open_ticket", party id, payload) ─▶ POST {path}  SOAPAction: OpenTicket
     health()                                ─▶ GET /health, bounded to 2 s, never raises
 
-Errors are translated here, never passed up as aiohttp or XML types:
+The session, credentials, health and aiohttp's errors are the shared plumbing
+(`connectors.portal_session`); this module and `connectors.support_xml_mapping` hold only
+the requests and mappings. Errors never pass up as aiohttp or XML types:
 
-    asyncio / aiohttp timeout           ─▶ ConnectorTimeout
+    asyncio / aiohttp timeout           ─▶ ConnectorTimeout       (connectors.http)
     refused, reset, disconnect, 5xx     ─▶ ConnectorUnavailable  (also any SOAP Fault, except:)
     Client Fault on OpenTicket          ─▶ UpstreamValidationFailed  (see `_public_fault_message`)
     HTTP 401 / 403 and other 4xx        ─▶ UpstreamRejected(status)
@@ -22,10 +24,8 @@ Cancellation (the gateway's ``asyncio.timeout`` around a call) is never caught h
 
 from __future__ import annotations
 
-import time
-import xml.etree.ElementTree as ET  # builds requests only; responses go through defusedxml
+import xml.etree.ElementTree as ET  # walks parsed trees only; parsing is defusedxml's
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
 import aiohttp
@@ -40,31 +40,30 @@ from connectors.errors import (
     BadUpstreamData,
     CapabilityNotSupported,
     ConnectorError,
-    ConnectorTimeout,
     ConnectorUnavailable,
     RecordNotFound,
     UpstreamRejected,
     UpstreamValidationFailed,
 )
+from connectors.http import SessionFactory
 from connectors.paths import build_url, check_template
+from connectors.portal_session import PortalSession
 from connectors.principal import Principal
-from connectors.records import (
-    CaseListRecord,
-    CaseRecord,
-    CaseRequirement,
-    CaseStep,
-    Record,
-    TicketListRecord,
-    TicketRecord,
+from connectors.records import CaseListRecord, Record, TicketListRecord
+from connectors.support_xml_mapping import (
+    MissingPart,
+    child,
+    children,
+    envelope,
+    is_sendable,
+    local_name,
+    read_case,
+    read_ticket,
 )
 
 __all__ = ["SupportXmlConnector"]
 
 _CONTENT_TYPE = "text/xml; charset=utf-8"
-_HEALTH_TIMEOUT_S = 2.0
-# Only the connect phase is bounded by the session: the request deadline is the gateway's
-# (asyncio.timeout around each call), so a session-wide total would silently undercut it.
-_CONNECT_TIMEOUT_S = 5.0
 _FAULT_MESSAGE_MAX = 200
 
 R = TypeVar("R", bound=Record)
@@ -97,11 +96,18 @@ class SupportXmlConnector(Connector):
 
     config: Config
 
-    def __init__(self, name: str, config: BaseModel, credentials: CredentialProvider) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: BaseModel,
+        credentials: CredentialProvider,
+        *,
+        sessions: SessionFactory | None = None,
+    ) -> None:
         if not isinstance(config, SupportXmlConnector.Config):
             raise TypeError(f"{name}: expected SupportXmlConnector.Config, got {type(config)}")
-        super().__init__(name, config, credentials)
-        self._session: aiohttp.ClientSession | None = None
+        super().__init__(name, config, credentials, sessions=sessions)
+        self._portal = PortalSession(name, credentials, self.sessions)
         base = yarl.URL(str(config.base_url))
         # No value from a request lands in this connector's paths, so nothing can change
         # them; they are still built by connectors.paths, which sends them as configured.
@@ -112,15 +118,10 @@ class SupportXmlConnector(Connector):
         return frozenset({"tickets", "cases", "open_ticket"})
 
     async def start(self) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=_CONNECT_TIMEOUT_S)
-            )
+        await self._portal.start()
 
     async def aclose(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        await self._portal.aclose()
 
     async def fetch(
         self, capability: str, keys: Sequence[Key], principal: Principal | None
@@ -129,9 +130,9 @@ class SupportXmlConnector(Connector):
         empty list. Raises a `ConnectorError` when the batch as a whole fails."""
         party_ids = [_party_id(key) for key in keys]
         # An id XML cannot carry cannot exist in the portal: that key alone is not found.
-        wanted = [party for party in dict.fromkeys(party_ids) if _sendable(party)]
+        wanted = [party for party in dict.fromkeys(party_ids) if is_sendable(party)]
         if capability == "tickets":
-            tickets = await self._read("GetTickets", "Ticket", _ticket, wanted, principal)
+            tickets = await self._read("GetTickets", "Ticket", read_ticket, wanted, principal)
             return [
                 TicketListRecord(tickets=tuple(tickets[party]))
                 if party in tickets
@@ -139,7 +140,7 @@ class SupportXmlConnector(Connector):
                 for party in party_ids
             ]
         if capability == "cases":
-            cases = await self._read("GetCases", "Case", _case, wanted, principal)
+            cases = await self._read("GetCases", "Case", read_case, wanted, principal)
             return [
                 CaseListRecord(cases=tuple(cases[party]))
                 if party in cases
@@ -161,42 +162,24 @@ class SupportXmlConnector(Connector):
             value = payload.get(name)
             if not isinstance(value, str):
                 raise UpstreamValidationFailed(self.name, f"{name} must be text", name)
-            if not _sendable(value):
+            if not is_sendable(value):
                 raise UpstreamValidationFailed(
                     self.name, f"{name} may not contain control characters", name
                 )
             fields.append((tag, value))
-        body = _envelope("OpenTicket", fields)
+        body = envelope("OpenTicket", fields)
         answer = await self._call("OpenTicket", body, principal)
-        tickets = _children(answer, "Ticket")
+        tickets = children(answer, "Ticket")
         if len(tickets) != 1:
             raise BadUpstreamData(self.name)
-        party, ticket = self._map(_ticket, tickets[0])
+        party, ticket = self._map(read_ticket, tickets[0])
         if party != key:
             raise BadUpstreamData(self.name)
         return ticket
 
     async def health(self) -> Health:
         """GET /health within 2 s: ``up`` on a 2xx, otherwise ``down`` with a reason."""
-        session = self._session
-        if session is None or session.closed:
-            return Health("down", 0.0, "not started")
-        started = time.perf_counter()
-        try:
-            async with session.get(
-                self._health_url,
-                timeout=aiohttp.ClientTimeout(total=_HEALTH_TIMEOUT_S),
-                allow_redirects=False,
-            ) as resp:
-                await resp.read()
-                status = resp.status
-        except TimeoutError:  # aiohttp's own timeout errors are TimeoutErrors too
-            return Health("down", _elapsed_ms(started), f"no answer within {_HEALTH_TIMEOUT_S} s")
-        except aiohttp.ClientError:
-            return Health("down", _elapsed_ms(started), "unreachable")
-        if 200 <= status < 300:
-            return Health("up", _elapsed_ms(started))
-        return Health("down", _elapsed_ms(started), f"HTTP {status}")
+        return await self._portal.health(self._health_url)
 
     async def _call(self, action: str, body: bytes, principal: Principal | None) -> ET.Element:
         """POST one envelope; returns the ``<{action}Response>`` element or raises."""
@@ -209,8 +192,8 @@ class SupportXmlConnector(Connector):
             if 200 <= status < 300:
                 raise BadUpstreamData(self.name) from exc
             raise self._status_error(status) from exc
-        envelope_body = _child(root, "Body") if _local(root.tag) == "Envelope" else None
-        fault = None if envelope_body is None else _child(envelope_body, "Fault")
+        envelope_body = child(root, "Body") if local_name(root.tag) == "Envelope" else None
+        fault = None if envelope_body is None else child(envelope_body, "Fault")
         if fault is not None:
             message = _public_fault_message(self.name, fault) if action == "OpenTicket" else None
             if message is None:
@@ -218,7 +201,7 @@ class SupportXmlConnector(Connector):
             raise UpstreamValidationFailed(self.name, message)
         if not 200 <= status < 300:
             raise self._status_error(status)
-        answer = None if envelope_body is None else _child(envelope_body, f"{action}Response")
+        answer = None if envelope_body is None else child(envelope_body, f"{action}Response")
         if answer is None:
             raise BadUpstreamData(self.name)
         return answer
@@ -226,23 +209,11 @@ class SupportXmlConnector(Connector):
     async def _post(
         self, action: str, body: bytes, principal: Principal | None
     ) -> tuple[int, bytes]:
-        """The transport step: status and body, or aiohttp's errors as `ConnectorError`s."""
-        session = self._session
-        if session is None or session.closed:
-            # Same as the REST kind: to the gateway a closed connector is an unavailable one.
-            raise ConnectorUnavailable(self.name, f"{self.name} is not started")
-        auth = await self.credentials.for_call(self.name, principal)
-        headers = {**auth.headers, "Content-Type": _CONTENT_TYPE, "SOAPAction": action}
-        try:
-            # No redirects: following one would send the credential headers to another URL.
-            async with session.post(
-                self._soap_url, data=body, headers=headers, allow_redirects=False
-            ) as resp:
-                return resp.status, await resp.read()
-        except TimeoutError as exc:  # aiohttp.ServerTimeoutError too, so it goes first
-            raise ConnectorTimeout(self.name) from exc
-        except aiohttp.ClientError as exc:
-            raise ConnectorUnavailable(self.name) from exc
+        """The transport step: status and body (see connectors.portal_session)."""
+        headers = {"Content-Type": _CONTENT_TYPE, "SOAPAction": action}
+        return await self._portal.request(
+            "POST", self._soap_url, principal, _status_and_body, data=body, headers=headers
+        )
 
     def _status_error(self, status: int) -> ConnectorError:
         if 400 <= status < 500:
@@ -267,9 +238,9 @@ class SupportXmlConnector(Connector):
         size = self.config.max_batch
         for start in range(0, len(party_ids), size):
             chunk = party_ids[start : start + size]
-            body = _envelope(action, [("PartyId", party) for party in chunk])
+            body = envelope(action, [("PartyId", party) for party in chunk])
             answer = await self._call(action, body, principal)
-            for element in _children(answer, tag):
+            for element in children(answer, tag):
                 party, record = self._map(parse, element)
                 if party in found:  # never hand out a record for a party we did not ask for
                     found[party].append(record)
@@ -281,12 +252,8 @@ class SupportXmlConnector(Connector):
         """Run a mapping function; a missing part or a bad value becomes `BadUpstreamData`."""
         try:
             return parse(element)
-        except (_Missing, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        except (MissingPart, ValueError) as exc:  # pydantic's ValidationError is a ValueError
             raise BadUpstreamData(self.name) from exc
-
-
-class _Missing(LookupError):
-    """A required element or attribute is absent or empty."""
 
 
 def _public_fault_message(connector: str, fault: ET.Element) -> str | None:
@@ -299,84 +266,15 @@ def _public_fault_message(connector: str, fault: ET.Element) -> str | None:
     (stack traces, hostnames) and is never passed on; neither is a long or multi-line
     Client faultstring, which gets a generic message instead.
     """
-    code_el = _child(fault, "faultcode")
+    code_el = child(fault, "faultcode")
     code = (code_el.text or "").strip() if code_el is not None else ""
     if code.rpartition(":")[2] != "Client":
         return None
-    text_el = _child(fault, "faultstring")
+    text_el = child(fault, "faultstring")
     text = (text_el.text or "").strip() if text_el is not None else ""
     if 0 < len(text) <= _FAULT_MESSAGE_MAX and text.isprintable():
         return text
     return f"{connector} did not accept the ticket"
-
-
-def _ticket(element: ET.Element) -> tuple[str, TicketRecord]:
-    raw_status = _text(element, "Status")
-    record = TicketRecord(
-        ticket_id=_attr(element, "id"),
-        subject=_text(element, "Subject", allow_empty=True),
-        status=raw_status.lower(),
-        opened_at=_datetime(_text(element, "Opened")),
-        updated_at=_datetime(_text(element, "LastUpdate")),
-        awaiting_customer=raw_status == "WAITING_ON_CUSTOMER",
-    )
-    return _attr(element, "partyId"), record
-
-
-def _case(element: ET.Element) -> tuple[str, CaseRecord]:
-    # Empty containers (<Steps/>, <Requirements/>) may also be left out by the portal.
-    steps_el = _child(element, "Steps")
-    steps = [
-        CaseStep(
-            position=int(_attr(step, "seq")),
-            name=_own_text(step),
-            state=_attr(step, "state").lower(),
-        )
-        for step in (_children(steps_el, "Step") if steps_el is not None else [])
-    ]
-    requirements_el = _child(element, "Requirements")
-    requirements = tuple(
-        CaseRequirement(
-            kind=_attr(req, "kind").lower(),
-            description=_own_text(req),
-            due_on=date.fromisoformat(req.attrib["due"]) if req.get("due") else None,
-        )
-        for req in (
-            _children(requirements_el, "Requirement") if requirements_el is not None else []
-        )
-    )
-    current = _child(element, "CurrentStep")
-    current_text = (current.text or "").strip() if current is not None else ""
-    record = CaseRecord(
-        case_id=_attr(element, "id"),
-        kind=_attr(element, "type").lower(),
-        title=_text(element, "Title", allow_empty=True),
-        status=_text(element, "Status").lower(),
-        steps=tuple(sorted(steps, key=lambda step: step.position)),
-        current_step=int(current_text) if current_text else None,
-        requirements=requirements,
-    )
-    return _attr(element, "partyId"), record
-
-
-def _envelope(action: str, fields: Sequence[tuple[str, str]]) -> bytes:
-    """``<Envelope><Body><{action}>{fields}</{action}></Body></Envelope>``; ElementTree
-    escapes the text (callers check `_sendable` first)."""
-    envelope = ET.Element("Envelope")
-    operation = ET.SubElement(ET.SubElement(envelope, "Body"), action)
-    for tag, value in fields:
-        ET.SubElement(operation, tag).text = value
-    encoded: bytes = ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
-    return encoded
-
-
-def _sendable(value: str) -> bool:
-    """False for characters XML 1.0 cannot carry even escaped (control characters,
-    surrogates, U+FFFE/U+FFFF)."""
-    return all(
-        ch in "\t\n\r" or 0x20 <= ord(ch) < 0xD800 or 0xE000 <= ord(ch) < 0xFFFE or ord(ch) > 0xFFFF
-        for ch in value
-    )
 
 
 def _party_id(key: Key) -> str:
@@ -385,47 +283,5 @@ def _party_id(key: Key) -> str:
     return key
 
 
-def _local(tag: str) -> str:
-    """Tag name without a ``{namespace}``, so a namespaced SOAP envelope reads the same."""
-    return tag.rpartition("}")[2]
-
-
-def _children(parent: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in parent if _local(child.tag) == name]
-
-
-def _child(parent: ET.Element, name: str) -> ET.Element | None:
-    return next((child for child in parent if _local(child.tag) == name), None)
-
-
-def _own_text(element: ET.Element) -> str:
-    return (element.text or "").strip()
-
-
-def _text(element: ET.Element, name: str, *, allow_empty: bool = False) -> str:
-    child = _child(element, name)
-    if child is None:
-        raise _Missing(name)
-    text = _own_text(child)
-    if not text and not allow_empty:
-        raise _Missing(name)
-    return text
-
-
-def _attr(element: ET.Element, name: str) -> str:
-    value = (element.get(name) or "").strip()
-    if not value:
-        raise _Missing(name)
-    return value
-
-
-def _datetime(value: str) -> datetime:
-    """An ISO 8601 timestamp with an offset; a naive one is as bad as an unreadable one."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("timestamp without offset")
-    return parsed
-
-
-def _elapsed_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
+async def _status_and_body(resp: aiohttp.ClientResponse) -> tuple[int, bytes]:
+    return resp.status, await resp.read()

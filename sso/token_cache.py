@@ -68,5 +68,13 @@ class TokenCache:
         while len(self._tokens) > self._max_entries:
             self._tokens.popitem(last=False)
 
-    def forget(self, key: str) -> None:
-        self._tokens.pop(key, None)
+    def forget(self, key: str, access_token: str | None = None) -> None:
+        """Drop `key`'s token, so the next `get` fetches a new one (a portal refused it).
+
+        With `access_token`, only while that is still the cached one: after concurrent
+        calls were all refused the same token, the first forgets it, and the fresh token
+        another call has fetched since is kept.
+        """
+        cached = self._tokens.get(key)
+        if cached is not None and access_token in (None, cached[0].access_token):
+            del self._tokens[key]

@@ -12,12 +12,15 @@ The schemes are plain data in `config.upstream_auth`; this module turns them int
 connectors' per-call auth hook (`connectors.base.CredentialProvider`). Static secrets are
 resolved once at start-up, so a missing one fails the start. Connectors only ever see the
 resulting headers.
+An issuer's token (client_credentials, token_exchange) that a portal refuses with a 401
+is forgotten through the headers' `UpstreamAuth.rejected` hook, and the connector's
+session sends the call once more.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from config.errors import ConfigError
@@ -121,30 +124,48 @@ class UpstreamCredentials:
         if scheme is None:
             return UpstreamAuth(headers={})
         try:
-            token = await self._dynamic_token(connector, scheme, principal)
+            token, cache_key = await self._dynamic_token(connector, scheme, principal)
         except TokenEndpointError as exc:
             raise _credential_error(connector, exc) from None
-        return UpstreamAuth(headers={"Authorization": f"Bearer {token}"})
+        headers = {"Authorization": f"Bearer {token}"}
+        if cache_key is None:  # the user's own token: we cannot get another one
+            return UpstreamAuth(headers=headers)
+        return UpstreamAuth(headers=headers, rejected=self._renewal(cache_key, token))
+
+    def _renewal(self, cache_key: str, token: str) -> Callable[[], Awaitable[bool]]:
+        """The hook a connector calls when its portal answers 401 to `token`."""
+
+        async def rejected() -> bool:
+            # The issuer's token was refused before it expired (revoked, or the portal's
+            # trust changed): drop it, so that the retry and later calls ask for a new one.
+            self._tokens.forget(cache_key, token)
+            return True
+
+        return rejected
 
     async def _dynamic_token(
         self, connector: str, scheme: Scheme, principal: Principal | None
-    ) -> str:
+    ) -> tuple[str, str | None]:
+        """The token and its cache key (None for a token that is not ours to renew)."""
         client = self._client
         match scheme:
             case ClientCredentialsAuth() if client is not None:
                 audience, scope = scheme.audience, scheme.scope
-                return await self._tokens.get(
-                    f"cc|{connector}", lambda: client.client_credentials(audience, scope)
+                key = f"cc|{connector}"
+                token = await self._tokens.get(
+                    key, lambda: client.client_credentials(audience, scope)
                 )
+                return token, key
             case ForwardTokenAuth():
-                return self._user_token(connector, principal)
+                return self._user_token(connector, principal), None
             case TokenExchangeAuth() if client is not None:
                 user_token = self._user_token(connector, principal)
                 audience, scope = scheme.audience, scheme.scope
-                return await self._tokens.get(
-                    f"tx|{connector}|{_token_key(user_token)}",
-                    lambda: client.exchange(user_token, audience=audience, scope=scope),
+                key = f"tx|{connector}|{_token_key(user_token)}"
+                token = await self._tokens.get(
+                    key, lambda: client.exchange(user_token, audience=audience, scope=scope)
                 )
+                return token, key
         raise ConnectorUnavailable(connector, f"{connector}: no credentials configured")
 
     @staticmethod

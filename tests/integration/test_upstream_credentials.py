@@ -78,3 +78,51 @@ async def test_an_unreachable_issuer_costs_only_the_portals_that_need_a_new_toke
         "code": "UPSTREAM_UNAVAILABLE",
         "connector": "orders",
     }
+
+
+ORDERS = "{ viewer { orders(first: 3) { totalCount } } }"
+TICKETS = "{ viewer { tickets { number } } }"
+
+
+async def test_a_refused_exchanged_token_is_forgotten_and_the_call_sent_again_once(
+    gateway: Gateway,
+) -> None:
+    warm = await gateway.query(ORDERS, "cust-001")  # cust-001's exchanged token is cached
+    assert "errors" not in warm
+    before = gateway.runtime.credentials.token_requests
+    gateway.stack.orders.knobs.fail_status = 401  # the shop now refuses every token
+    gateway.reset_counts()
+
+    refused = await gateway.query(ORDERS, "cust-001")
+
+    assert refused["errors"][0]["extensions"] == {
+        "code": "UPSTREAM_REJECTED",
+        "connector": "orders",
+    }
+    # the cached token was dropped and a fresh one tried, once: no loop on a refusal
+    assert gateway.runtime.credentials.token_requests - before == 1
+    assert gateway.counts() == {"orders.by_customer": 2}
+
+    gateway.stack.orders.knobs.fail_status = None
+    served = await gateway.query(ORDERS, "cust-001")
+    assert "errors" not in served
+    assert gateway.runtime.credentials.token_requests - before == 1  # the fresh one is kept
+
+
+async def test_a_refused_client_credentials_token_is_renewed_for_the_next_call(
+    gateway: Gateway,
+) -> None:
+    warm = await gateway.query(TICKETS, "cust-001")  # support's own token is cached
+    assert "errors" not in warm
+    before = gateway.runtime.credentials.token_requests
+    gateway.stack.support.knobs.fail_status = 401
+    gateway.reset_counts()
+
+    refused = await gateway.query(TICKETS, "cust-002")
+
+    assert refused["errors"][0]["extensions"] == {
+        "code": "UPSTREAM_REJECTED",
+        "connector": "support",
+    }
+    assert gateway.runtime.credentials.token_requests - before == 1
+    assert gateway.counts() == {"soap.GetTickets": 2}
