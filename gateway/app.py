@@ -25,7 +25,7 @@ from connectors.errors import ErrorCode
 from gateway import browser
 from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint, json_error
-from gateway.private_responses import PrivateResponses
+from gateway.middleware.private_responses import PrivateResponses
 from gateway.runtime import Runtime, open_runtime
 from gateway.telemetry import build_tracer_provider
 from sso.audit import AuditSink
