@@ -7,7 +7,7 @@ ServerErrorMiddleware is outside it, its ExceptionMiddleware inside):
     PrivateResponses   no-store and Vary on /graphql and /auth/* (all of them, refusals too)
     RequestId          X-Request-Id
     ServerSpan         one SERVER span per request, X-Trace-Id
-    CORS               only for settings.ui_origins; outside every refusal, so the UI can
+    CORSMiddleware     only for settings.ui_origins; outside every refusal, so the UI can
                        read a 403, 413 or 429; preflights end here
     BodyLimit          413 over max_body_bytes
     Authenticate       bearer or session cookie ─▶ request.state.authentication
