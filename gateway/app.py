@@ -1,4 +1,18 @@
-"""The Starlette application: routes, JSON error handlers and the lifespan that owns the runtime.
+"""The Starlette application: routes, middleware, JSON error handlers and the lifespan
+that owns the runtime.
+
+Every route gets the same middleware stack, outermost first (Starlette's own
+ServerErrorMiddleware is outside it, its ExceptionMiddleware inside):
+
+    PrivateResponses   no-store and Vary on /graphql and /auth/* (all of them, refusals too)
+    RequestId          X-Request-Id
+    ServerSpan         one SERVER span per request, X-Trace-Id
+    CORSMiddleware     only for settings.ui_origins; outside every refusal, so the UI can
+                       read a 403, 413 or 429; preflights end here
+    BodyLimit          413 over max_body_bytes
+    Authenticate       bearer or session cookie ─▶ request.state.authentication
+    CsrfCheck          403 for a cookie-authenticated request without our CSRF token/Origin
+    RateLimit          429 per principal on /graphql, per address on /auth/login
 
 Nothing imports this module except the CLI and tests; it holds no state of its own.
 """
@@ -24,8 +38,15 @@ from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway import browser
 from gateway.health import health_endpoint
-from gateway.http import graphql_endpoint, json_error
-from gateway.private_responses import PrivateResponses
+from gateway.http import graphql_endpoint
+from gateway.media import json_error
+from gateway.middleware.authentication import Authenticate
+from gateway.middleware.body_limit import BodyLimit
+from gateway.middleware.csrf import CsrfCheck
+from gateway.middleware.private_responses import PrivateResponses
+from gateway.middleware.rate_limit import RateLimit
+from gateway.middleware.request_id import RequestId
+from gateway.middleware.tracing import ServerSpan
 from gateway.runtime import Runtime, open_runtime
 from gateway.telemetry import build_tracer_provider
 from sso.audit import AuditSink
@@ -57,7 +78,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return json_error(500, "Unexpected error.", ErrorCode.INTERNAL_SERVER_ERROR)
 
 
-def _middleware(settings: Settings) -> list[Middleware]:
+def _cors(settings: Settings) -> list[Middleware]:
     """CORS only for the UI origins named in the settings, with credentials."""
     if not settings.ui_origins:
         return []
@@ -71,6 +92,27 @@ def _middleware(settings: Settings) -> list[Middleware]:
             expose_headers=["X-Request-Id", "X-Trace-Id"],
             max_age=600,
         )
+    ]
+
+
+def _middleware_stack(
+    settings: Settings, tracer_provider: TracerProvider, routes: list[Route]
+) -> list[Middleware]:
+    """The stack in the module docstring's order, outermost first (Starlette's order)."""
+    return [
+        Middleware(PrivateResponses),
+        Middleware(RequestId),
+        Middleware(
+            ServerSpan,
+            tracer_provider,
+            routes=[route.path for route in routes],
+            span_names={"/graphql": "graphql.request"},
+        ),
+        *_cors(settings),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(Authenticate, anonymous=("/health", "/auth/")),
+        Middleware(CsrfCheck),
+        Middleware(RateLimit, graphql_path="/graphql", login_path="/auth/login"),
     ]
 
 
@@ -90,16 +132,17 @@ def create_app(
         async with open_runtime(settings, provider, env, audit=audit) as runtime:
             yield {"runtime": runtime}
 
+    routes = [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/health", health_endpoint, methods=["GET"]),
+        Route("/auth/login", browser.login, methods=["GET"]),
+        Route("/auth/callback", browser.callback, methods=["GET"]),
+        Route("/auth/session", browser.session_info, methods=["GET"]),
+        Route("/auth/logout", browser.logout, methods=["POST"]),
+    ]
     return Starlette(
-        routes=[
-            Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            Route("/health", health_endpoint, methods=["GET"]),
-            Route("/auth/login", browser.login, methods=["GET"]),
-            Route("/auth/callback", browser.callback, methods=["GET"]),
-            Route("/auth/session", browser.session_info, methods=["GET"]),
-            Route("/auth/logout", browser.logout, methods=["POST"]),
-        ],
-        middleware=[Middleware(PrivateResponses), *_middleware(settings)],
+        routes=routes,
+        middleware=_middleware_stack(settings, provider, routes),
         exception_handlers={
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway.auth import csrf_failure
-from gateway.http import json_error
+from gateway.media import json_error
 from gateway.runtime import Runtime
 from sso.browser_login import LoginFailed
 from sso.errors import InvalidToken
@@ -78,9 +78,7 @@ def _clear_login_cookie(response: Response, settings: Settings) -> None:
 
 
 async def login(request: Request) -> Response:
-    runtime: Runtime = request.state.runtime
-    if (limited := await runtime.rate_limits.check_login(request)) is not None:
-        return limited
+    runtime: Runtime = request.state.runtime  # rate limited per address by the middleware
     flow = runtime.browser_login
     if flow is None:
         return _not_configured()

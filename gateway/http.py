@@ -6,13 +6,14 @@
 
 Subscriptions are not served over this transport (a request error). A document with
 several operations needs `operationName`. JSON nested deeper than `max_json_depth`, in the
-body or in GET's `variables`/`extensions`, is a 400. Every cookie-authenticated request,
-whatever its method, must carry the session's CSRF header.
+body or in GET's `variables`/`extensions`, is a 400.
 
 Responses are `application/graphql-response+json` when the client accepts it (request
 errors are then 400) or `application/json` (request errors are 200, as legacy clients
-expect). A missing or invalid bearer token is 401 with `WWW-Authenticate`. Every body is
-JSON with `errors[].extensions.code`; nothing here returns a stack trace.
+expect). A request without a principal is 401 with `WWW-Authenticate`, checked after the
+protocol's own 4xx. Every body is JSON with `errors[].extensions.code`; nothing here
+returns a stack trace. Request ids, the server span, body size, authentication, CSRF and
+the per-request rate limit are ASGI middleware in front of every route (`gateway/app.py`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -36,35 +36,20 @@ from strawberry.types.graphql import OperationType
 
 from config.settings import Settings
 from connectors.errors import ErrorCode
-from gateway.auth import csrf_failure
 from gateway.context import RequestContext
 from gateway.data.loaders import LoaderSet
 from gateway.execution import classify_request_errors
+from gateway.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
+from gateway.middleware.authentication import authentication_of, refusal_response
+from gateway.middleware.request_id import request_id_of
 from gateway.runtime import Runtime
-from resolvers.errors import GatewayError
-from sso.errors import InvalidToken
 
-__all__ = ["graphql_endpoint", "json_error"]
+__all__ = ["graphql_endpoint"]
 
 logger = logging.getLogger(__name__)
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
 # Beyond the request deadline, resolvers are already failing fast; this is the last guard.
 _DEADLINE_GRACE_S = 1.0
-
-
-def json_error(
-    status: int,
-    message: str,
-    code: ErrorCode,
-    *,
-    headers: dict[str, str] | None = None,
-    media_type: str = JSON,
-) -> JSONResponse:
-    """A request-level error in the GraphQL response shape (no `data`)."""
-    body = {"errors": [{"message": message, "extensions": {"code": str(code)}}]}
-    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,31 +67,6 @@ class BadRequest(Exception):
         self.status = status
         self.message = message
         self.code = code
-
-
-def _negotiate(accept: str | None) -> str | None:
-    """The response media type for an Accept header, or None if we can offer none."""
-    if not accept:
-        return JSON
-    offered: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        media = media.lower()
-        if quality <= 0:
-            continue
-        if media == GRAPHQL_RESPONSE:
-            offered.append((quality, -index, GRAPHQL_RESPONSE))
-        elif media in (JSON, "application/*", "*/*"):
-            offered.append((quality, -index, JSON))
-    return max(offered)[2] if offered else None
 
 
 def _object_or_none(value: Any, name: str) -> dict[str, Any] | None:
@@ -185,18 +145,11 @@ async def _read_params(request: Request, settings: Settings) -> GraphQLParams:
             if name in raw:
                 raw[name] = _decode_json(raw[name], settings.max_json_depth, f"`{name}`")
         return _params(raw)
-    max_bytes = settings.max_body_bytes
     if content_type != JSON:
         raise BadRequest(415, "POST bodies must be application/json.")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise BadRequest(413, "The request body is too large.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise BadRequest(413, "The request body is too large.")
-    return _params(_decode_json(bytes(body), settings.max_json_depth, "The request body"))
+    # No larger than `max_body_bytes`: gateway.middleware.body_limit sees to that.
+    body = await request.body()
+    return _params(_decode_json(body, settings.max_json_depth, "The request body"))
 
 
 def _wants_ide(request: Request, runtime: Runtime) -> bool:
@@ -209,7 +162,7 @@ def _wants_ide(request: Request, runtime: Runtime) -> bool:
 
 
 async def graphql_endpoint(request: Request) -> Response:
-    """The one GraphQL endpoint."""
+    """The one GraphQL endpoint; identity, CSRF, limits and tracing are the middleware's."""
     runtime: Runtime = request.state.runtime
     if request.method not in ("GET", "POST"):
         return json_error(
@@ -217,141 +170,79 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     if _wants_ide(request, runtime):
         return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
-    media_type = _negotiate(request.headers.get("accept"))
+    media_type = negotiate(request.headers.get("accept"))
     if media_type is None:
         return json_error(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}.", ErrorCode.BAD_USER_INPUT)
     try:
         params = await _read_params(request, runtime.settings)
     except BadRequest as exc:
         return json_error(exc.status, exc.message, exc.code, media_type=media_type)
-
-    tracer = runtime.tracer_provider.get_tracer(__name__)
-    parent = propagate.extract(request.headers)
-    with tracer.start_as_current_span(
-        "graphql.request", context=parent, kind=trace.SpanKind.SERVER
-    ) as span:
-        span.set_attribute("http.request.method", request.method)
-        trace_id = format(span.get_span_context().trace_id, "032x")
-        request_id = uuid.uuid4().hex
-        headers = {"X-Request-Id": request_id, "X-Trace-Id": trace_id}
-        try:
-            authentication = await runtime.authenticator.authenticate(request)
-        except (GatewayError, InvalidToken) as exc:
-            if isinstance(exc, InvalidToken):
-                span.set_attribute("portalgate.auth.failure", exc.reason)
-            limited = await runtime.rate_limits.check_graphql(
-                request, None, params.query, None, headers=headers, media_type=media_type
-            )
-            return limited or _refusal(exc, headers, media_type)
-        principal = authentication.principal
-        limited = await runtime.rate_limits.check_graphql(
-            request,
-            principal,
-            params.query,
-            params.operation_name,
-            headers=headers,
-            media_type=media_type,
-        )
-        if limited is not None:
-            return limited
-        # Every method: a cookie-authenticated GET reads personal data too.
-        if authentication.session is not None:
-            refused = csrf_failure(request, authentication.session, runtime.allowed_origins())
-            if refused is not None:
-                return json_error(
-                    403,
-                    f"Refused: {refused}.",
-                    ErrorCode.FORBIDDEN,
-                    headers=headers,
-                    media_type=media_type,
-                )
-        deadline = runtime.deadline()
-        span.set_attribute("portalgate.acting", principal.actor is not None)
-        context = RequestContext(
-            principal=principal,
-            loaders=LoaderSet(runtime.sources, principal, deadline),
-            deadline=deadline,
-            request_id=request_id,
-            policy=runtime.acting,
-            audit=runtime.audit,
-            operation_name=params.operation_name,
-        )
-        allowed = (
-            (OperationType.QUERY,)
-            if request.method == "GET"
-            else (OperationType.QUERY, OperationType.MUTATION)
-        )
-        try:
-            async with asyncio.timeout(deadline - time.monotonic() + _DEADLINE_GRACE_S):
-                result = await runtime.schema.execute(
-                    params.query,
-                    variable_values=params.variables,
-                    context_value=context,
-                    operation_name=params.operation_name,
-                    allowed_operation_types=allowed,
-                )
-        except InvalidOperationTypeError as exc:
-            if exc.operation_type == OperationType.SUBSCRIPTION:
-                return json_error(
-                    400 if media_type == GRAPHQL_RESPONSE else 200,
-                    "Subscriptions are not served over this transport; send queries or mutations.",
-                    ErrorCode.BAD_USER_INPUT,
-                    headers=headers,
-                    media_type=media_type,
-                )
-            headers["Allow"] = "POST"
-            return json_error(
-                405,
-                "Mutations must be sent with POST.",
-                ErrorCode.BAD_USER_INPUT,
-                headers=headers,
-                media_type=media_type,
-            )
-        except (MissingQueryError, CannotGetOperationTypeError):
-            status = 400 if media_type == GRAPHQL_RESPONSE else 200
-            return json_error(
-                status,
-                "The document has no operation of that name (or needs `operationName`).",
-                ErrorCode.GRAPHQL_VALIDATION_FAILED,
-                headers=headers,
-                media_type=media_type,
-            )
-        except TimeoutError:
-            return json_error(
-                504,
-                "The request ran out of time.",
-                ErrorCode.DEADLINE_EXCEEDED,
-                headers=headers,
-                media_type=media_type,
-            )
-        span.set_attribute("portalgate.errors", len(result.errors or ()))
-        return _render(result, headers, media_type)
-
-
-def _refusal(
-    exc: GatewayError | InvalidToken, headers: dict[str, str], media_type: str
-) -> JSONResponse:
-    """The response for a request whose caller could not be authenticated or is refused."""
-    if isinstance(exc, GatewayError):
-        status = {ErrorCode.FORBIDDEN: 403, ErrorCode.UNAUTHENTICATED: 401}.get(exc.code, 400)
-        return json_error(status, exc.message, exc.code, headers=headers, media_type=media_type)
-    if exc.reason == "identity provider unavailable":
-        # Not the client's fault: its token may be fine once keys can be fetched.
-        return json_error(
-            503,
-            "Sign-in is unavailable right now; try again shortly.",
-            ErrorCode.UPSTREAM_UNAVAILABLE,
-            headers={**headers, "Retry-After": "5"},
-            media_type=media_type,
-        )
-    headers = {**headers, "WWW-Authenticate": exc.www_authenticate()}
-    message = "Sign in first." if exc.is_missing else f"Invalid token: {exc.reason}."
-    return json_error(
-        401, message, ErrorCode.UNAUTHENTICATED, headers=headers, media_type=media_type
+    authentication = authentication_of(request)
+    if isinstance(authentication, Exception):
+        return refusal_response(authentication, media_type)
+    principal = authentication.principal
+    limited = await runtime.rate_limits.check_root_fields(
+        principal, params.query, params.operation_name, media_type
     )
+    if limited is not None:
+        return limited
+    span = trace.get_current_span()  # the request's server span (gateway.middleware.tracing)
+    deadline = runtime.deadline()
+    span.set_attribute("portalgate.acting", principal.actor is not None)
+    context = RequestContext(
+        principal=principal,
+        loaders=LoaderSet(runtime.sources, principal, deadline),
+        deadline=deadline,
+        request_id=request_id_of(request),
+        policy=runtime.acting,
+        audit=runtime.audit,
+        operation_name=params.operation_name,
+    )
+    allowed = (
+        (OperationType.QUERY,)
+        if request.method == "GET"
+        else (OperationType.QUERY, OperationType.MUTATION)
+    )
+    try:
+        async with asyncio.timeout(deadline - time.monotonic() + _DEADLINE_GRACE_S):
+            result = await runtime.schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+            )
+    except InvalidOperationTypeError as exc:
+        if exc.operation_type == OperationType.SUBSCRIPTION:
+            return json_error(
+                400 if media_type == GRAPHQL_RESPONSE else 200,
+                "Subscriptions are not served over this transport; send queries or mutations.",
+                ErrorCode.BAD_USER_INPUT,
+                media_type=media_type,
+            )
+        return json_error(
+            405,
+            "Mutations must be sent with POST.",
+            ErrorCode.BAD_USER_INPUT,
+            headers={"Allow": "POST"},
+            media_type=media_type,
+        )
+    except (MissingQueryError, CannotGetOperationTypeError):
+        return json_error(
+            400 if media_type == GRAPHQL_RESPONSE else 200,
+            "The document has no operation of that name (or needs `operationName`).",
+            ErrorCode.GRAPHQL_VALIDATION_FAILED,
+            media_type=media_type,
+        )
+    except TimeoutError:
+        return json_error(
+            504, "The request ran out of time.", ErrorCode.DEADLINE_EXCEEDED, media_type=media_type
+        )
+    span.set_attribute("portalgate.errors", len(result.errors or ()))
+    return _render(result, media_type)
 
 
-def _render(result: ExecutionResult, headers: dict[str, str], media_type: str) -> JSONResponse:
+def _render(result: ExecutionResult, media_type: str) -> JSONResponse:
     """The GraphQL response: request errors have no `data` (and are 400 when the client
     accepts application/graphql-response+json); executed operations are always 200."""
     request_error = classify_request_errors(result)
@@ -359,4 +250,4 @@ def _render(result: ExecutionResult, headers: dict[str, str], media_type: str) -
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+    return JSONResponse(body, status_code=status, media_type=media_type)

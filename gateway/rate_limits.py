@@ -89,7 +89,8 @@ def _address_key(request: Request) -> str:
 class RateLimits:
     """Decides whether a request may proceed; built once per process in the runtime.
 
-    The `check_*` methods return the 429 response to send, or None to carry on. They
+    The `check_*` methods (called by `gateway.middleware.rate_limit` and, for root
+    fields, by the GraphQL endpoint) return the 429 response to send, or None to carry on. They
     never raise for a failing store (see the module docstring).
     """
 
@@ -128,30 +129,25 @@ class RateLimits:
             return cls.redis(settings.redis_url.get_secret_value(), policy)
         return cls.memory(policy)
 
-    async def check_graphql(
-        self,
-        request: Request,
-        principal: Principal | None,
-        document: str,
-        operation_name: str | None,
-        *,
-        headers: Mapping[str, str],
-        media_type: str,
+    async def check_request(
+        self, request: Request, principal: Principal | None, media_type: str
     ) -> JSONResponse | None:
         """Count one GraphQL request: by principal, or by address when `principal` is None."""
+        key = _address_key(request) if principal is None else _principal_key(principal)
+        return await self._check("graphql", key, self._policy.every_request, media_type)
+
+    async def check_root_fields(
+        self, principal: Principal, document: str, operation_name: str | None, media_type: str
+    ) -> JSONResponse | None:
+        """Count the root fields `document` selects against their own limits, if any."""
         policy = self._policy
-        if principal is None:
-            return await self._check(
-                "graphql", _address_key(request), policy.every_request, headers, media_type
-            )
+        if not policy.per_root_field:
+            return None
         key = _principal_key(principal)
-        refused = await self._check("graphql", key, policy.every_request, headers, media_type)
-        if refused is not None or not policy.per_root_field:
-            return refused
         selected = root_fields(document, operation_name, max_tokens=policy.max_tokens)
         for name in sorted(selected & policy.per_root_field.keys()):
             refused = await self._check(
-                f"field:{name}", key, policy.per_root_field[name], headers, media_type
+                f"field:{name}", key, policy.per_root_field[name], media_type
             )
             if refused is not None:
                 return refused
@@ -160,7 +156,7 @@ class RateLimits:
     async def check_login(self, request: Request) -> JSONResponse | None:
         """Count one browser sign-in start by client address."""
         return await self._check(
-            "login", _address_key(request), self._policy.login, {}, "application/json"
+            "login", _address_key(request), self._policy.login, "application/json"
         )
 
     async def _check(
@@ -168,7 +164,6 @@ class RateLimits:
         scope: str,
         key: str,
         items: Sequence[RateLimitItem],
-        headers: Mapping[str, str],
         media_type: str,
     ) -> JSONResponse | None:
         for item in items:
@@ -181,7 +176,7 @@ class RateLimits:
                 logger.warning("rate limit store unavailable (%s); request let through", failure)
                 return None
             retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-            return _too_many_requests(retry_after, headers, media_type)
+            return _too_many_requests(retry_after, media_type)
         return None
 
     async def aclose(self) -> None:
@@ -192,14 +187,12 @@ class RateLimits:
             await self._pool.aclose()
 
 
-def _too_many_requests(
-    retry_after: int, headers: Mapping[str, str], media_type: str
-) -> JSONResponse:
+def _too_many_requests(retry_after: int, media_type: str) -> JSONResponse:
     message = f"Too many requests; retry after {retry_after} s."
     body = {"errors": [{"message": message, "extensions": {"code": str(ErrorCode.RATE_LIMITED)}}]}
     return JSONResponse(
         body,
         status_code=429,
-        headers={**headers, "Retry-After": str(retry_after)},
+        headers={"Retry-After": str(retry_after)},
         media_type=media_type,
     )
