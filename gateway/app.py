@@ -39,10 +39,10 @@ from connectors.errors import ErrorCode
 from gateway import browser
 from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint
-from gateway.media import json_error
 from gateway.middleware.authentication import Authenticate
 from gateway.middleware.body_limit import BodyLimit
 from gateway.middleware.csrf import CsrfCheck
+from gateway.middleware.media import json_error
 from gateway.middleware.private_responses import PrivateResponses
 from gateway.middleware.rate_limit import RateLimit
 from gateway.middleware.request_id import RequestId

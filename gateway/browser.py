@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from config.settings import Settings
 from connectors.errors import ErrorCode
-from gateway.auth import csrf_failure
-from gateway.media import json_error
+from gateway.middleware.authenticator import csrf_failure
+from gateway.middleware.media import json_error
 from gateway.runtime import Runtime
 from sso.browser_login import LoginFailed
 from sso.errors import InvalidToken

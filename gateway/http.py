@@ -39,8 +39,8 @@ from connectors.errors import ErrorCode
 from gateway.context import RequestContext
 from gateway.data.loaders import LoaderSet
 from gateway.execution import classify_request_errors
-from gateway.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
 from gateway.middleware.authentication import authentication_of, refusal_response
+from gateway.middleware.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
 from gateway.middleware.request_id import request_id_of
 from gateway.runtime import Runtime
 

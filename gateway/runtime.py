@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -27,11 +28,11 @@ from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
-from gateway.auth import BearerAuthenticator, RequestAuthenticator
 from gateway.data.record_cache import RecordCache
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
-from gateway.rate_limits import RateLimits
+from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
+from gateway.middleware.rate_limiter import RateLimits
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
 from sso.browser_login import BrowserLogin
@@ -42,6 +43,9 @@ from sso.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from sso.token_endpoint import TokenEndpointClient
 from sso.tokens import Authenticator, TokenPolicy, TokenUse, TokenValidator
 from sso.upstream import UpstreamCredentials
+
+if TYPE_CHECKING:
+    from gateway.middleware.runtime_view import MiddlewareRuntime
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -228,3 +232,9 @@ async def open_runtime(
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
         )
+
+
+if TYPE_CHECKING:
+
+    def _middleware_see(runtime: Runtime) -> MiddlewareRuntime:
+        return runtime  # mypy proves the runtime is what the middleware read

@@ -20,7 +20,8 @@ PACKAGES = ("gateway", "schema", "resolvers", "connectors", "sso", "config", "de
 
 # Top first: a part may import only parts listed after it.
 LAYERS = (
-    "gateway",  # wiring: app factory, middleware, GraphQL over HTTP, execution, CLI
+    "gateway",  # wiring: app factory, GraphQL over HTTP, execution, runtime, CLI
+    "gateway.middleware",  # the ASGI stack every route gets, and what it uses
     "gateway.validation",  # query limits and cost, read from the schema's directives
     "schema",
     "resolvers",  # see only the narrow loader protocol in resolvers/_types.py

@@ -1,7 +1,7 @@
 """Who is asking, found once per request before any route runs.
 
     Authorization: Bearer <jwt> or the session cookie
-      ─▶ gateway.auth.RequestAuthenticator
+      ─▶ gateway.middleware.authenticator.RequestAuthenticator
       ─▶ request.state.authentication: Authentication(principal, session)
          or request.state.authentication_refusal: why not (InvalidToken, GatewayError)
 
@@ -24,9 +24,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.errors import ErrorCode
-from gateway.auth import Authentication
-from gateway.media import json_error
-from gateway.runtime import Runtime
+from gateway.middleware.authenticator import Authentication
+from gateway.middleware.media import json_error
+from gateway.middleware.runtime_view import MiddlewareRuntime
 from resolvers.errors import GatewayError
 from sso.errors import InvalidToken
 
@@ -59,7 +59,7 @@ class Authenticate:
             await self.app(scope, receive, send)
             return
         state = scope["state"]
-        runtime: Runtime = state["runtime"]
+        runtime: MiddlewareRuntime = state["runtime"]
         try:
             state[_AUTHENTICATION] = await runtime.authenticator.authenticate(Request(scope))
         except (GatewayError, InvalidToken) as exc:

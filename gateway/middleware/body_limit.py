@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.errors import ErrorCode
-from gateway.media import error_media_type, json_error
+from gateway.middleware.media import error_media_type, json_error
 
 __all__ = ["BodyLimit"]
 

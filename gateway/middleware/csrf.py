@@ -1,5 +1,5 @@
 """Cookie-authenticated requests must come from our UI: CSRF token and Origin, as
-`gateway.auth.csrf_failure` checks them; 403 (FORBIDDEN) otherwise.
+`gateway.middleware.authenticator.csrf_failure` checks them; 403 (FORBIDDEN) otherwise.
 
 Every method is checked, GET included: a cookie-authenticated GET reads personal data
 too. Bearer-token requests are not checked (a cross-site page cannot attach a token).
@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.errors import ErrorCode
-from gateway.auth import csrf_failure
-from gateway.media import error_media_type, json_error
 from gateway.middleware.authentication import authentication_or_none
-from gateway.runtime import Runtime
+from gateway.middleware.authenticator import csrf_failure
+from gateway.middleware.media import error_media_type, json_error
+from gateway.middleware.runtime_view import MiddlewareRuntime
 
 __all__ = ["CsrfCheck"]
 
@@ -36,7 +36,7 @@ class CsrfCheck:
         request = Request(scope)
         authentication = authentication_or_none(request)
         if authentication is not None and authentication.session is not None:
-            runtime: Runtime = scope["state"]["runtime"]
+            runtime: MiddlewareRuntime = scope["state"]["runtime"]
             refused = csrf_failure(request, authentication.session, runtime.allowed_origins())
             if refused is not None:
                 response = json_error(

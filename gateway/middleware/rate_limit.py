@@ -1,4 +1,4 @@
-"""Rate limits at the edge, by `gateway.rate_limits.RateLimits`:
+"""Rate limits at the edge, by `gateway.middleware.rate_limiter.RateLimits`:
 
     /graphql     every request, by principal (or by address when authentication failed)
     /auth/login  every sign-in start, by address
@@ -12,9 +12,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.media import error_media_type
 from gateway.middleware.authentication import authentication_or_none
-from gateway.runtime import Runtime
+from gateway.middleware.media import error_media_type
+from gateway.middleware.runtime_view import MiddlewareRuntime
 
 __all__ = ["RateLimit"]
 
@@ -36,7 +36,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        runtime: Runtime = scope["state"]["runtime"]
+        runtime: MiddlewareRuntime = scope["state"]["runtime"]
         if path == self._login_path:
             refused = await runtime.rate_limits.check_login(request)
         else:

@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse
 from config.settings import Settings
 from connectors.errors import ErrorCode
 from connectors.principal import Principal
-from gateway.root_fields import root_fields
+from gateway.middleware.root_fields import root_fields
 
 __all__ = ["RateLimitPolicy", "RateLimits"]
 

@@ -157,5 +157,5 @@ async def test_an_unreachable_rate_limit_store_lets_requests_through(
         statuses = [(await post(gateway, PROFILE)).status_code for _ in range(2)]
 
     assert statuses == [200, 200]
-    warnings = [r for r in caplog.records if r.name == "gateway.rate_limits"]
+    warnings = [r for r in caplog.records if r.name == "gateway.middleware.rate_limiter"]
     assert warnings and all(r.levelname == "WARNING" and not r.exc_info for r in warnings)

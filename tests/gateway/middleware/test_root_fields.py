@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.root_fields import root_fields
+from gateway.middleware.root_fields import root_fields
 
 
 def test_root_fields_of_a_single_operation() -> None:
