@@ -1,7 +1,7 @@
 """The execution pipeline around strawberry: caches, limits, masking, tracing, error codes.
 
-document ─▶ ParserCache ─▶ MaxTokens ─▶ query limits and cost, then graphql-core's rules
-                                        (gateway/validation; introspection per settings)
+document ─▶ token limit, parse (cached) ─▶ query limits and cost, then graphql-core's rules
+              (gateway/validation, each refusal with its code; introspection per settings)
          ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources)
          ─▶ MaskUnexpectedErrors ─▶ every error gets `extensions.code`
 """
@@ -15,10 +15,16 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+)
 from graphql.execution import Executor
 from opentelemetry.trace import TracerProvider
-from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
@@ -29,9 +35,11 @@ from gateway.context import RequestContext
 from gateway.errors import GatewayError, MaskUnexpectedErrors, error_code, is_public_error
 from gateway.operations import RequireOperationName
 from gateway.validation import (
+    DocumentParser,
     DocumentValidator,
     ExecutionWithoutSuggestions,
     IntrospectionDisabledRule,
+    ParseDocument,
     QueryLimits,
     ValidateDocument,
     ValidationPolicy,
@@ -42,10 +50,6 @@ from sso.audit import AuditEvent
 __all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
 
 logger = logging.getLogger(__name__)
-
-# MaxTokensLimiter fails the parse with this message and no code; the other limits
-# (gateway/validation) set their code themselves.
-_TOO_MANY_TOKENS = "Document contains more than"
 
 
 class GatewaySchema(strawberry.Schema):
@@ -162,9 +166,8 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
     schema = build_schema(
         extensions=[
             MaskUnexpectedErrors,
-            partial(ParserCache, maxsize=256),
+            partial(ParseDocument, DocumentParser(settings.max_tokens)),
             RequireOperationName,
-            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ValidateDocument, validator),
             partial(OperationTracing, tracer_provider=tracer_provider),
             AuditActing,
@@ -177,23 +180,21 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
 
 
 def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
-    """Give request errors (before execution) a code; True if the result is one.
+    """True if the result is a request error (nothing executed), every error with a code.
 
-    graphql-core reports parse and validation failures, including those of the limit
-    extensions, without codes; clients need one to tell "fix your query" apart.
+    The parse and validation steps (gateway/validation) attach their codes themselves;
+    an error that still has none is classified by its type, never by its message.
     """
     if not isinstance(result, PreExecutionError):
         return _classify_variable_errors(result)
     for error in result.errors or []:
         if error.extensions and "code" in error.extensions:
             continue
-        message = error.message
-        if _TOO_MANY_TOKENS in message:
-            code = ErrorCode.QUERY_TOO_COMPLEX
-        elif message.startswith("Syntax Error"):
-            code = ErrorCode.GRAPHQL_PARSE_FAILED
-        else:
-            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        code = (
+            ErrorCode.GRAPHQL_PARSE_FAILED
+            if isinstance(error, GraphQLSyntaxError)
+            else ErrorCode.GRAPHQL_VALIDATION_FAILED
+        )
         error.extensions = {**(error.extensions or {}), "code": str(code)}
     return True
 
