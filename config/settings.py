@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     )
     introspection: bool | None = Field(default=None, description="None: on in development only")
     max_tokens: int = Field(default=2000, ge=10)
+    trace_fields: bool = Field(
+        default=False,
+        description="a span per resolved GraphQL field; costly (field middleware on every field)",
+    )
     max_body_bytes: int = Field(default=256_000, ge=1024)
     max_json_depth: int = Field(
         default=32, ge=4, le=200, description="nesting allowed in a request's JSON"

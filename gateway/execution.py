@@ -9,7 +9,7 @@ document ─▶ token limit, parse (cached) ─▶ query limits and cost, then g
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -19,6 +19,7 @@ from graphql import (
     ASTValidationRule,
     FieldNode,
     GraphQLError,
+    GraphQLResolveInfo,
     GraphQLSyntaxError,
     OperationDefinitionNode,
 )
@@ -121,18 +122,42 @@ def _root_fields(execution: ExecutionContext) -> tuple[str, ...]:
     return ()
 
 
-class OperationTracing(OpenTelemetryExtension):
+class OperationTracing(SchemaExtension):
     """strawberry's OpenTelemetry spans for the operation, parsing and validation only.
 
-    Its per-field spans would make every field of a response a coroutine (~120 spans and
-    ~470 tasks per dashboard, bench/README.md); what SREs need per field is already in
-    `source.load` and `connector.fetch`. Field arguments therefore never reach a span.
+    strawberry installs field middleware for every extension that defines `resolve`, and
+    that makes every field of a response a coroutine (~120 spans and ~470 tasks per
+    dashboard, bench/README.md). So this extension defines no `resolve` and delegates its
+    three hooks to strawberry's OpenTelemetryExtension. What SREs need per field is in
+    `source.load` and `connector.fetch`; `FieldTracing` is the explicit opt-in.
     """
 
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        return _next(root, info, *args, **kwargs)
+    def __init__(self, *, tracer_provider: TracerProvider) -> None:
+        self._spans = OpenTelemetryExtension(tracer_provider=tracer_provider)
+
+    def on_operation(self) -> Iterator[None]:
+        self._spans.execution_context = self.execution_context
+        yield from self._spans.on_operation()
+
+    def on_parse(self) -> Iterator[None]:
+        yield from self._spans.on_parse()
+
+    def on_validate(self) -> Iterator[None]:
+        yield from self._spans.on_validate()
+
+
+class FieldTracing(OpenTelemetryExtension):
+    """OperationTracing plus a span per resolved field, for `trace_fields=true` only.
+
+    Field arguments are dropped by the argument filter, so they never reach a span.
+    """
+
+    def __init__(self, *, tracer_provider: TracerProvider) -> None:
+        super().__init__(tracer_provider=tracer_provider, arg_filter=_no_arguments)
+
+
+def _no_arguments(_args: dict[str, Any], _info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+    return {}
 
 
 def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) -> strawberry.Schema:
@@ -163,13 +188,14 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
         )
     )
     executor: type[Executor[Any]] | None = None if development else ExecutionWithoutSuggestions
+    tracing = FieldTracing if settings.trace_fields else OperationTracing
     schema = build_schema(
         extensions=[
             MaskUnexpectedErrors,
             partial(ParseDocument, DocumentParser(settings.max_tokens)),
             RequireOperationName,
             partial(ValidateDocument, validator),
-            partial(OperationTracing, tracer_provider=tracer_provider),
+            partial(tracing, tracer_provider=tracer_provider),
             AuditActing,
         ],
         schema_class=GatewaySchema,
