@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     development: bool = Field(default=False, description="GraphiQL and friendlier defaults")
     cache_backend: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_prefix: str = Field(
+        default="pg",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="first part of every Redis key the gateway writes (cache, sessions, "
+        "rate limits), so several gateways or other data can share one Redis",
+    )
     max_query_depth: int = Field(default=12, ge=1)
     max_introspection_depth: int = Field(
         default=15, ge=1, description="depth below __schema/__type (standard introspection: 14)"
