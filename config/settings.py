@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     development: bool = Field(default=False, description="GraphiQL and friendlier defaults")
     cache_backend: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_prefix: str = Field(
+        default="pg",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="first part of every Redis key the gateway writes (cache, sessions, "
+        "rate limits), so several gateways or other data can share one Redis",
+    )
     max_query_depth: int = Field(default=12, ge=1)
     max_introspection_depth: int = Field(
         default=15, ge=1, description="depth below __schema/__type (standard introspection: 14)"
@@ -60,6 +66,10 @@ class Settings(BaseSettings):
     )
     introspection: bool | None = Field(default=None, description="None: on in development only")
     max_tokens: int = Field(default=2000, ge=10)
+    trace_fields: bool = Field(
+        default=False,
+        description="a span per resolved GraphQL field; costly (field middleware on every field)",
+    )
     max_body_bytes: int = Field(default=256_000, ge=1024)
     max_json_depth: int = Field(
         default=32, ge=4, le=200, description="nesting allowed in a request's JSON"

@@ -1,7 +1,7 @@
 """The execution pipeline around strawberry: caches, limits, masking, tracing, error codes.
 
-document ─▶ ParserCache ─▶ MaxTokens ─▶ query limits and cost, then graphql-core's rules
-                                        (gateway/validation; introspection per settings)
+document ─▶ token limit, parse (cached) ─▶ query limits and cost, then graphql-core's rules
+              (gateway/validation, each refusal with its code; introspection per settings)
          ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources)
          ─▶ MaskUnexpectedErrors ─▶ every error gets `extensions.code`
 """
@@ -9,16 +9,23 @@ document ─▶ ParserCache ─▶ MaxTokens ─▶ query limits and cost, then 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+)
 from graphql.execution import Executor
 from opentelemetry.trace import TracerProvider
-from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
@@ -29,9 +36,11 @@ from gateway.context import RequestContext
 from gateway.errors import MaskUnexpectedErrors, error_code, is_public_error
 from gateway.operations import RequireOperationName
 from gateway.validation import (
+    DocumentParser,
     DocumentValidator,
     ExecutionWithoutSuggestions,
     IntrospectionDisabledRule,
+    ParseDocument,
     QueryLimits,
     ValidateDocument,
     ValidationPolicy,
@@ -43,10 +52,6 @@ from sso.audit import AuditEvent
 __all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
 
 logger = logging.getLogger(__name__)
-
-# MaxTokensLimiter fails the parse with this message and no code; the other limits
-# (gateway/validation) set their code themselves.
-_TOO_MANY_TOKENS = "Document contains more than"
 
 
 class GatewaySchema(strawberry.Schema):
@@ -118,18 +123,42 @@ def _root_fields(execution: ExecutionContext) -> tuple[str, ...]:
     return ()
 
 
-class OperationTracing(OpenTelemetryExtension):
+class OperationTracing(SchemaExtension):
     """strawberry's OpenTelemetry spans for the operation, parsing and validation only.
 
-    Its per-field spans would make every field of a response a coroutine (~120 spans and
-    ~470 tasks per dashboard, bench/README.md); what SREs need per field is already in
-    `source.load` and `connector.fetch`. Field arguments therefore never reach a span.
+    strawberry installs field middleware for every extension that defines `resolve`, and
+    that makes every field of a response a coroutine (~120 spans and ~470 tasks per
+    dashboard, bench/README.md). So this extension defines no `resolve` and delegates its
+    three hooks to strawberry's OpenTelemetryExtension. What SREs need per field is in
+    `source.load` and `connector.fetch`; `FieldTracing` is the explicit opt-in.
     """
 
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        return _next(root, info, *args, **kwargs)
+    def __init__(self, *, tracer_provider: TracerProvider) -> None:
+        self._spans = OpenTelemetryExtension(tracer_provider=tracer_provider)
+
+    def on_operation(self) -> Iterator[None]:
+        self._spans.execution_context = self.execution_context
+        yield from self._spans.on_operation()
+
+    def on_parse(self) -> Iterator[None]:
+        yield from self._spans.on_parse()
+
+    def on_validate(self) -> Iterator[None]:
+        yield from self._spans.on_validate()
+
+
+class FieldTracing(OpenTelemetryExtension):
+    """OperationTracing plus a span per resolved field, for `trace_fields=true` only.
+
+    Field arguments are dropped by the argument filter, so they never reach a span.
+    """
+
+    def __init__(self, *, tracer_provider: TracerProvider) -> None:
+        super().__init__(tracer_provider=tracer_provider, arg_filter=_no_arguments)
+
+
+def _no_arguments(_args: dict[str, Any], _info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+    return {}
 
 
 def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) -> strawberry.Schema:
@@ -160,14 +189,14 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
         )
     )
     executor: type[Executor[Any]] | None = None if development else ExecutionWithoutSuggestions
+    tracing = FieldTracing if settings.trace_fields else OperationTracing
     schema = build_schema(
         extensions=[
             MaskUnexpectedErrors,
-            partial(ParserCache, maxsize=256),
+            partial(ParseDocument, DocumentParser(settings.max_tokens)),
             RequireOperationName,
-            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ValidateDocument, validator),
-            partial(OperationTracing, tracer_provider=tracer_provider),
+            partial(tracing, tracer_provider=tracer_provider),
             AuditActing,
         ],
         schema_class=GatewaySchema,
@@ -178,23 +207,21 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
 
 
 def classify_request_errors(result: strawberry.types.ExecutionResult) -> bool:
-    """Give request errors (before execution) a code; True if the result is one.
+    """True if the result is a request error (nothing executed), every error with a code.
 
-    graphql-core reports parse and validation failures, including those of the limit
-    extensions, without codes; clients need one to tell "fix your query" apart.
+    The parse and validation steps (gateway/validation) attach their codes themselves;
+    an error that still has none is classified by its type, never by its message.
     """
     if not isinstance(result, PreExecutionError):
         return _classify_variable_errors(result)
     for error in result.errors or []:
         if error.extensions and "code" in error.extensions:
             continue
-        message = error.message
-        if _TOO_MANY_TOKENS in message:
-            code = ErrorCode.QUERY_TOO_COMPLEX
-        elif message.startswith("Syntax Error"):
-            code = ErrorCode.GRAPHQL_PARSE_FAILED
-        else:
-            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+        code = (
+            ErrorCode.GRAPHQL_PARSE_FAILED
+            if isinstance(error, GraphQLSyntaxError)
+            else ErrorCode.GRAPHQL_VALIDATION_FAILED
+        )
         error.extensions = {**(error.extensions or {}), "code": str(code)}
     return True
 

@@ -135,7 +135,8 @@ def _token_client(
 
 def _session_store(settings: Settings) -> SessionStore:
     if settings.session_backend == "redis":
-        return RedisSessionStore.from_url(settings.redis_url.get_secret_value())
+        url = settings.redis_url.get_secret_value()
+        return RedisSessionStore.from_url(url, prefix=settings.redis_prefix)
     return MemorySessionStore(max_pending_logins=settings.max_pending_logins)
 
 
@@ -194,7 +195,11 @@ async def open_runtime(
         async with asyncio.timeout(_START_TIMEOUT_S):
             await asyncio.gather(*(c.start() for c in connectors.values()))
         if settings.cache_backend == "redis":
-            cache = RecordCache.redis(settings.redis_url.get_secret_value(), dict(registry.cache))
+            cache = RecordCache.redis(
+                settings.redis_url.get_secret_value(),
+                dict(registry.cache),
+                namespace=settings.redis_prefix,
+            )
         else:
             cache = RecordCache.memory(dict(registry.cache))
         stack.push_async_callback(cache.aclose)

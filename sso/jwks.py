@@ -12,16 +12,16 @@ only the parsing is pyjwt's (`PyJWK`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import jwt
 
+from connectors.single_flight import SingleFlight
 from sso.algorithms import KEY_FAMILIES, key_fits
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError, InvalidToken
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # JWK members that only a private or symmetric key has; a JWKS must never publish them.
 _SECRET_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_JWKS = "jwks"  # the one refresh that can be in flight
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class JwksCache:
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
-        self._refresh_task: asyncio.Task[None] | None = None
+        self._refresh: SingleFlight[str, None] = SingleFlight("portalgate.jwks.refresh")
         self.fetch_count = 0
 
     async def get_key(self, kid: str) -> jwt.PyJWK:
@@ -144,8 +145,8 @@ class JwksCache:
         fresh = self._fetched_at is not None and now - self._fetched_at < self._ttl_s
         if fresh and kid in self._keys:
             return self._keys[kid]
-        if self._refresh_task is not None or self._may_refresh(now):
-            await self._refresh()
+        if self._refresh.in_flight(_JWKS) or self._may_refresh(now):
+            await self._refresh.run(_JWKS, self._start_refresh)
         key = self._keys.get(kid)
         if key is not None:
             return key
@@ -155,10 +156,7 @@ class JwksCache:
 
     async def aclose(self) -> None:
         """Cancel an in-flight refresh; the session belongs to the caller and stays open."""
-        task, self._refresh_task = self._refresh_task, None
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._refresh.aclose()
 
     def _may_refresh(self, now: float) -> bool:
         # Measured from the last attempt, not the last success, so a failing identity
@@ -167,20 +165,12 @@ class JwksCache:
             self._attempted_at is None or now - self._attempted_at >= self._min_refresh_interval_s
         )
 
-    async def _refresh(self) -> None:
-        task = self._refresh_task
-        if task is None:
-            self._attempted_at = self._clock()
-            self.fetch_count += 1
-            task = asyncio.create_task(self._fetch_and_store(), name="portalgate.jwks.refresh")
-            task.add_done_callback(self._forget)
-            self._refresh_task = task
-        # Shielded: one caller giving up must not cancel the fetch the others wait on.
-        await asyncio.shield(task)
-
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        if self._refresh_task is task:
-            self._refresh_task = None
+    def _start_refresh(self) -> Awaitable[None]:
+        # Runs once per shared refresh, when it starts; callers that come while it runs
+        # join it, and one of them giving up does not cancel it for the others.
+        self._attempted_at = self._clock()
+        self.fetch_count += 1
+        return self._fetch_and_store()
 
     async def _fetch_and_store(self) -> None:
         try:

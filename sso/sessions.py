@@ -167,8 +167,8 @@ class RedisSessionStore:
         self._prefix = prefix
 
     @classmethod
-    def from_url(cls, url: str) -> RedisSessionStore:
-        return cls(redis.Redis.from_url(url))
+    def from_url(cls, url: str, *, prefix: str = "pg") -> RedisSessionStore:
+        return cls(redis.Redis.from_url(url), prefix=prefix)
 
     def _key(self, kind: str, value: str) -> str:
         return f"{self._prefix}:{kind}:{_hash(value)}"

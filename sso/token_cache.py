@@ -1,16 +1,17 @@
 """Upstream access tokens kept until shortly before they expire; one request per miss.
 
-Concurrent callers that miss the same key share the one in-flight token request, so a
-burst of requests never becomes a burst at the identity provider.
+Concurrent callers that miss the same key share the one in-flight token request
+(`connectors.single_flight`), so a burst of requests never becomes a burst at the identity
+provider, and a caller that gives up does not cancel the request the others wait on.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from connectors.single_flight import SingleFlight
 from sso.token_endpoint import TokenGrant
 
 __all__ = ["TokenCache"]
@@ -31,7 +32,7 @@ class TokenCache:
         self._clock = clock
         # key ▶ (grant, when to renew it)
         self._tokens: OrderedDict[str, tuple[TokenGrant, float]] = OrderedDict()
-        self._pending: dict[str, asyncio.Future[TokenGrant]] = {}
+        self._flights: SingleFlight[str, TokenGrant] = SingleFlight("portalgate.token_cache")
         self.requests = 0
 
     async def get(self, key: str, fetch: Callable[[], Awaitable[TokenGrant]]) -> str:
@@ -40,24 +41,14 @@ class TokenCache:
         if cached is not None and self._clock() < cached[1]:
             self._tokens.move_to_end(key)
             return cached[0].access_token
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = asyncio.get_running_loop().create_future()
-            self._pending[key] = pending
-            try:
-                self.requests += 1
-                grant = await fetch()
-            except BaseException as exc:
-                pending.set_exception(exc)
-                pending.exception()  # retrieved here; each waiter re-raises it
-                raise
-            else:
-                pending.set_result(grant)
-                self._store(key, grant)
-            finally:
-                del self._pending[key]
-            return grant.access_token
-        return (await asyncio.shield(pending)).access_token
+
+        async def request() -> TokenGrant:
+            self.requests += 1
+            grant = await fetch()
+            self._store(key, grant)
+            return grant
+
+        return (await self._flights.run(key, request)).access_token
 
     def _store(self, key: str, grant: TokenGrant) -> None:
         # Renew a margin before expiry, but never earlier than half the token's life, or

@@ -3,6 +3,10 @@
 closed ──(N consecutive failures)──▶ open ──(reset_s passed)──▶ half-open: one trial call
   ▲                                                                  │
   └───────────────────────── success ◀──────────────────────────────┘ (failure: open again)
+
+A trial that never reports back (its call was cancelled, or raised something that is not a
+connector error) is given up after another `reset_s`, so the breaker cannot stay half-open
+and refusing forever.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ class Breaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
-        self._trial_running = False
+        self._trial_started_at: float | None = None
 
     @property
     def state(self) -> Literal["closed", "open", "half_open"]:
@@ -40,18 +44,21 @@ class Breaker:
         state = self.state
         if state == "closed":
             return True
-        if state == "half_open" and not self._trial_running:
-            self._trial_running = True
-            return True
+        if state == "half_open":
+            now = self._clock()
+            trial = self._trial_started_at
+            if trial is None or now - trial >= self._reset_s:
+                self._trial_started_at = now
+                return True
         return False
 
     def record_success(self) -> None:
         self._failures = 0
         self._opened_at = None
-        self._trial_running = False
+        self._trial_started_at = None
 
     def record_failure(self) -> None:
         self._failures += 1
-        self._trial_running = False
+        self._trial_started_at = None
         if self._opened_at is not None or self._failures >= self._threshold:
             self._opened_at = self._clock()

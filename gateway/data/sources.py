@@ -27,6 +27,7 @@ from connectors.capabilities import CAPABILITIES, Key
 from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavailable
 from connectors.principal import Principal
 from connectors.records import Record
+from connectors.single_flight import SingleFlight
 from gateway.data.breaker import Breaker
 from gateway.data.record_cache import RecordCache
 
@@ -59,7 +60,9 @@ class Sources:
         }
         # Retry jitter only spreads load; it needs no cryptographic randomness.
         self._jitter = random.Random()  # noqa: S311
-        self._in_flight: dict[tuple[str, str, Key], asyncio.Future[Result]] = {}
+        self._in_flight: SingleFlight[tuple[str, str, Key], Result] = SingleFlight(
+            "portalgate.source.fetch"
+        )
 
     @property
     def registry(self) -> Registry:
@@ -112,36 +115,16 @@ class Sources:
         deadline: float,
     ) -> dict[Key, Result]:
         scope = self._scope(capability, principal)
-        waiting: dict[Key, asyncio.Future[Result]] = {}
-        mine: list[Key] = []
-        loop = asyncio.get_running_loop()
-        for key in dict.fromkeys(keys):
-            flight = (capability, scope, key)
-            if flight in self._in_flight:
-                waiting[key] = self._in_flight[flight]
-            else:
-                future: asyncio.Future[Result] = loop.create_future()
-                self._in_flight[flight] = waiting[key] = future
-                mine.append(key)
-        try:
-            if mine:
-                fetched = await self._fetch_guarded(capability, owner, mine, principal, deadline)
-                fresh = [
-                    (k, r) for k, r in zip(mine, fetched, strict=True) if isinstance(r, Record)
-                ]
-                await self._cache.set_many(capability, principal, fresh)
-                for key, result in zip(mine, fetched, strict=True):
-                    waiting[key].set_result(result)
-        except BaseException as exc:
-            for key in mine:
-                if not waiting[key].done():
-                    waiting[key].set_exception(exc)
-                    waiting[key].exception()  # consumed here; waiters re-raise their own
-            raise
-        finally:
-            for key in mine:
-                self._in_flight.pop((capability, scope, key), None)
-        return {key: await future for key, future in waiting.items()}
+
+        async def fetch(flights: Sequence[tuple[str, str, Key]]) -> list[Result]:
+            mine = [key for _, _, key in flights]
+            fetched = await self._fetch_guarded(capability, owner, mine, principal, deadline)
+            fresh = [(k, r) for k, r in zip(mine, fetched, strict=True) if isinstance(r, Record)]
+            await self._cache.set_many(capability, principal, fresh)
+            return fetched
+
+        shared = await self._in_flight.run_many(((capability, scope, k) for k in keys), fetch)
+        return {key: result for (_, _, key), result in shared.items()}
 
     async def _fetch_guarded(
         self,

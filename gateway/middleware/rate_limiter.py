@@ -41,8 +41,6 @@ __all__ = ["RateLimitPolicy", "RateLimits"]
 
 logger = logging.getLogger(__name__)
 
-_KEY_PREFIX = "pg:rate"
-
 
 @dataclass(frozen=True, slots=True)
 class RateLimitPolicy:
@@ -107,8 +105,8 @@ class RateLimits:
         return cls(MemoryStorage(), policy)
 
     @classmethod
-    def redis(cls, url: str, policy: RateLimitPolicy) -> RateLimits:
-        """Counters in Redis, through the redis-py client the gateway already uses."""
+    def redis(cls, url: str, policy: RateLimitPolicy, *, prefix: str = "pg") -> RateLimits:
+        """Counters in Redis (keys `<prefix>:rate:...`), through the redis-py client."""
         pool = ConnectionPool.from_url(url)
         # Our own pool, so that aclose() can release its connections (the storage has no
         # close); `limits` documents `connection_pool` but types its options as scalars.
@@ -117,7 +115,7 @@ class RateLimits:
             "async+" + url,
             implementation="redispy",
             wrap_exceptions=True,
-            key_prefix=_KEY_PREFIX,
+            key_prefix=f"{prefix}:rate",
             **client_options,
         )
         return cls(storage, policy, pool)
@@ -126,7 +124,8 @@ class RateLimits:
     def from_settings(cls, settings: Settings) -> RateLimits:
         policy = RateLimitPolicy.from_settings(settings)
         if settings.rate_limit_backend == "redis":
-            return cls.redis(settings.redis_url.get_secret_value(), policy)
+            url = settings.redis_url.get_secret_value()
+            return cls.redis(url, policy, prefix=settings.redis_prefix)
         return cls.memory(policy)
 
     async def check_request(

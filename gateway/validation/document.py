@@ -3,6 +3,7 @@
     document ─▶ QueryLimitsRule (linear time; cached per document and numeric variables)
              ─▶ refused: QUERY_TOO_COMPLEX, nothing else runs
              ─▶ graphql-core's specified rules + strawberry's + ours, LRU-cached per document
+             ─▶ errors without a code of their own: GRAPHQL_VALIDATION_FAILED
 
 The limits run alone and first so that a document built to be expensive is refused
 before any other rule looks at it. This replaces strawberry's ValidationCache because
@@ -21,10 +22,13 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from connectors.errors import ErrorCode
 from gateway.validation.cost_model import CostModel, build_cost_model
 from gateway.validation.limits_rule import QueryLimits, query_limits_rule
 
 __all__ = ["DocumentValidator", "ValidateDocument", "ValidationPolicy"]
+
+_VALIDATION_FAILED = str(ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 # strawberry's validate_document adds these two to every validation; so do we.
 _STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
@@ -93,9 +97,13 @@ class DocumentValidator:
         rules: tuple[type[ASTValidationRule], ...],
     ) -> tuple[GraphQLError, ...]:
         all_rules = (*rules, *self.policy.extra_rules, *_STRAWBERRY_RULES)
-        return tuple(
-            validate(schema, document, all_rules, hide_suggestions=self.policy.hide_suggestions)
-        )
+        hide = self.policy.hide_suggestions
+        errors = validate(schema, document, all_rules, hide_suggestions=hide)
+        for error in errors:
+            # graphql-core's rules set no code; ours (introspection) set their own.
+            if not (error.extensions and "code" in error.extensions):
+                error.extensions = {**(error.extensions or {}), "code": _VALIDATION_FAILED}
+        return tuple(errors)
 
 
 class ValidateDocument(SchemaExtension):

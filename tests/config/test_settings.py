@@ -30,3 +30,15 @@ def test_a_prefixed_cookie_name_without_secure_is_a_start_up_error_naming_the_ke
 
     monkeypatch.setenv("PORTALGATE_LOGIN_COOKIE_NAME", "portalgate_login")
     assert Settings().cookie_secure is False
+
+
+def test_the_redis_prefix_defaults_to_pg_and_refuses_glob_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().redis_prefix == "pg"
+    monkeypatch.setenv("PORTALGATE_REDIS_PREFIX", "team-a.gateway_1")
+    assert Settings().redis_prefix == "team-a.gateway_1"
+    for bad in ("", "pg*", "a b", "x:y"):
+        monkeypatch.setenv("PORTALGATE_REDIS_PREFIX", bad)
+        with pytest.raises(ValidationError, match="redis_prefix"):
+            Settings()

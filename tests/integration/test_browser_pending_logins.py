@@ -9,9 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from demo.stack import DemoStack
 from tests.integration.browser_client import PUBLIC, Browser
 from tests.integration.conftest import open_gateway
-from tests.redis_server import connect_or_skip
-
-REDIS_URL = "redis://127.0.0.1:6379/11"
+from tests.redis_server import PrefixedRedis
 
 
 async def test_past_the_limit_the_oldest_pending_login_is_dropped(
@@ -34,24 +32,19 @@ async def test_past_the_limit_the_oldest_pending_login_is_dropped(
 
 
 async def test_in_redis_every_pending_login_expires_with_the_pre_login_cookie(
-    stack: DemoStack, tracer_provider: TracerProvider
+    stack: DemoStack, tracer_provider: TracerProvider, prefixed_redis: PrefixedRedis
 ) -> None:
-    client = await connect_or_skip(REDIS_URL)
-    try:
-        async with open_gateway(
-            stack,
-            tracer_provider,
-            public_url=PUBLIC,
-            session_backend="redis",
-            redis_url=REDIS_URL,
-            pending_login_ttl_s=120,
-        ) as gateway:
-            starts = [await gateway.client.get("/auth/login") for _ in range(20)]
-            keys = [key async for key in client.scan_iter("pg:login:*")]
-            ttls = [await client.ttl(key) for key in keys]
-    finally:
-        await client.flushdb()
-        await client.aclose()
+    async with open_gateway(
+        stack,
+        tracer_provider,
+        public_url=PUBLIC,
+        session_backend="redis",
+        pending_login_ttl_s=120,
+        **prefixed_redis.settings,
+    ) as gateway:
+        starts = [await gateway.client.get("/auth/login") for _ in range(20)]
+        keys = await prefixed_redis.keys("login:*")
+        ttls = [await prefixed_redis.client.ttl(key) for key in keys]
 
     assert len(keys) == 20
     assert all(0 < ttl <= 120 for ttl in ttls)

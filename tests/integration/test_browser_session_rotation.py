@@ -13,9 +13,7 @@ from demo.stack import DemoStack
 from sso.sessions import RedisSessionStore
 from tests.integration.browser_client import PUBLIC, QUERY, Browser
 from tests.integration.conftest import Gateway, open_gateway
-from tests.redis_server import connect_or_skip
-
-REDIS_URL = "redis://127.0.0.1:6379/11"
+from tests.redis_server import open_prefixed_redis
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -26,15 +24,13 @@ async def gateway(
         async with open_gateway(stack, tracer_provider, public_url=PUBLIC) as running:
             yield running
         return
-    client = await connect_or_skip(REDIS_URL)
-    try:
-        async with open_gateway(
-            stack, tracer_provider, public_url=PUBLIC, session_backend="redis", redis_url=REDIS_URL
-        ) as running:
-            yield running
-    finally:
-        await client.flushdb()
-        await client.aclose()
+    async with (
+        open_prefixed_redis() as redis,
+        open_gateway(
+            stack, tracer_provider, public_url=PUBLIC, session_backend="redis", **redis.settings
+        ) as running,
+    ):
+        yield running
 
 
 async def _subject(gateway: Gateway, session_cookie: str) -> str | None:
@@ -87,19 +83,15 @@ async def test_a_session_whose_token_turns_into_someone_elses_is_ended(
     """A provider whose refresh hands a session another person's token (a bug, or an
     attack on it) changes who is signed in without a login: the gateway ends the session
     instead of serving the other person's data under the first person's session id."""
-    client = await connect_or_skip(REDIS_URL)
-    store = RedisSessionStore(client)
-    try:
-        async with (
-            open_gateway(
-                stack,
-                tracer_provider,
-                public_url=PUBLIC,
-                session_backend="redis",
-                redis_url=REDIS_URL,
-            ) as gateway,
-            httpx.AsyncClient(base_url=stack.issuer.url) as issuer,
-        ):
+    async with (
+        open_prefixed_redis() as redis,
+        open_gateway(
+            stack, tracer_provider, public_url=PUBLIC, session_backend="redis", **redis.settings
+        ) as gateway,
+        httpx.AsyncClient(base_url=stack.issuer.url) as issuer,
+    ):
+        store = RedisSessionStore.from_url(redis.url, prefix=redis.prefix)
+        try:
             browser = Browser(gateway, issuer)
             await browser.sign_in("cust-001")
             session = await store.get(browser.session_cookie)
@@ -114,6 +106,5 @@ async def test_a_session_whose_token_turns_into_someone_elses_is_ended(
             assert "data" not in asked.json()
             assert await store.get(browser.session_cookie) is None
             assert await _subject(gateway, browser.session_cookie) is None
-    finally:
-        await client.flushdb()
-        await client.aclose()
+        finally:
+            await store.aclose()

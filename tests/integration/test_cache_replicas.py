@@ -10,27 +10,21 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from demo.stack import DemoStack
 from tests.integration.conftest import Gateway, open_gateway
-from tests.redis_server import connect_or_skip
+from tests.redis_server import PrefixedRedis
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
 PROFILE = "{ viewer { profile { firstName } } }"
 
 
 @pytest.fixture
 async def replicas(
-    stack: DemoStack, tracer_provider: TracerProvider
+    stack: DemoStack, tracer_provider: TracerProvider, prefixed_redis: PrefixedRedis
 ) -> AsyncIterator[tuple[Gateway, Gateway]]:
-    client = await connect_or_skip(REDIS_URL)
-    shared = {"cache_backend": "redis", "redis_url": REDIS_URL}
-    try:
-        async with (
-            open_gateway(stack, tracer_provider, **shared) as one,
-            open_gateway(stack, tracer_provider, **shared) as two,
-        ):
-            yield one, two
-    finally:
-        await client.flushdb()
-        await client.aclose()
+    shared = {"cache_backend": "redis", **prefixed_redis.settings}
+    async with (
+        open_gateway(stack, tracer_provider, **shared) as one,
+        open_gateway(stack, tracer_provider, **shared) as two,
+    ):
+        yield one, two
 
 
 async def test_replicas_share_cached_records(replicas: tuple[Gateway, Gateway]) -> None:

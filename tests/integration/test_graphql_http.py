@@ -103,6 +103,35 @@ async def test_too_deep_or_too_many_aliases_is_query_too_complex(gateway: Gatewa
 
 
 @pytest.mark.parametrize(
+    "query",
+    [
+        "{ viewer { " + "id " * 2100 + "} }",
+        "{ viewer " + "# padding\n" * 5000 + "{ id } }",  # comments count as tokens
+    ],
+)
+async def test_a_document_over_the_token_limit_is_query_too_complex_naming_the_limit(
+    gateway: Gateway, query: str
+) -> None:
+    response = await gateway.client.post(
+        "/graphql", json={"query": query}, headers={**gateway.auth(), "Accept": GQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "maxTokens": 2000}
+
+
+async def test_an_error_quoting_the_clients_text_keeps_its_own_code(gateway: Gateway) -> None:
+    # The code comes from the rule that refused the document, not from its message.
+    query = '{ viewer { orders(first: "Document contains more than") { totalCount } } }'
+    response = await gateway.client.post(
+        "/graphql", json={"query": query}, headers={**gateway.auth(), "Accept": GQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+    assert codes == {"GRAPHQL_VALIDATION_FAILED"}
+
+
+@pytest.mark.parametrize(
     ("content", "content_type", "status"),
     [
         ("{not json", "application/json", 400),

@@ -12,9 +12,8 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from demo.stack import DemoStack
 from tests.integration.conftest import Gateway, open_gateway
-from tests.redis_server import connect_or_skip
+from tests.redis_server import PrefixedRedis
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
 PROFILE = "{ viewer { profile { firstName } } }"
 OPEN_TICKET = 'mutation %s { openTicket(input: {subject: "Hello", message: "Call me"}) { number } }'
 SERVICE = {"sub": "emp-001", "roles": ["customer_service"]}
@@ -116,19 +115,14 @@ async def test_browser_sign_in_starts_are_limited_by_address(
 
 @pytest.fixture
 async def replicas(
-    stack: DemoStack, tracer_provider: TracerProvider
+    stack: DemoStack, tracer_provider: TracerProvider, prefixed_redis: PrefixedRedis
 ) -> AsyncIterator[tuple[Gateway, Gateway]]:
-    client = await connect_or_skip(REDIS_URL)
-    shared = {"rate_limit_backend": "redis", "redis_url": REDIS_URL, "rate_limit": "3/minute"}
-    try:
-        async with (
-            open_gateway(stack, tracer_provider, **shared) as one,
-            open_gateway(stack, tracer_provider, **shared) as two,
-        ):
-            yield one, two
-    finally:
-        await client.flushdb()
-        await client.aclose()
+    shared = {"rate_limit_backend": "redis", "rate_limit": "3/minute", **prefixed_redis.settings}
+    async with (
+        open_gateway(stack, tracer_provider, **shared) as one,
+        open_gateway(stack, tracer_provider, **shared) as two,
+    ):
+        yield one, two
 
 
 async def test_replicas_count_in_the_same_window(replicas: tuple[Gateway, Gateway]) -> None:

@@ -11,26 +11,19 @@ from opentelemetry.sdk.trace import TracerProvider
 from demo.stack import DemoStack
 from tests.integration.browser_client import PUBLIC, QUERY, Browser
 from tests.integration.conftest import Gateway, open_gateway
-from tests.redis_server import connect_or_skip
-
-REDIS_URL = "redis://127.0.0.1:6379/13"
+from tests.redis_server import PrefixedRedis
 
 
 @pytest.fixture
 async def replicas(
-    stack: DemoStack, tracer_provider: TracerProvider
+    stack: DemoStack, tracer_provider: TracerProvider, prefixed_redis: PrefixedRedis
 ) -> AsyncIterator[tuple[Gateway, Gateway]]:
-    client = await connect_or_skip(REDIS_URL)
-    shared = {"public_url": PUBLIC, "session_backend": "redis", "redis_url": REDIS_URL}
-    try:
-        async with (
-            open_gateway(stack, tracer_provider, **shared) as one,
-            open_gateway(stack, tracer_provider, **shared) as two,
-        ):
-            yield one, two
-    finally:
-        await client.flushdb()
-        await client.aclose()
+    shared = {"public_url": PUBLIC, "session_backend": "redis", **prefixed_redis.settings}
+    async with (
+        open_gateway(stack, tracer_provider, **shared) as one,
+        open_gateway(stack, tracer_provider, **shared) as two,
+    ):
+        yield one, two
 
 
 async def test_a_session_made_on_one_replica_works_on_another_until_logout(

@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as redis
 
 from sso.sessions import (
     LoginAttempt,
@@ -17,9 +16,7 @@ from sso.sessions import (
     SessionStore,
     new_session_id,
 )
-from tests.redis_server import connect_or_skip
-
-REDIS_URL = "redis://127.0.0.1:6379/14"
+from tests.redis_server import PrefixedRedis, open_prefixed_redis
 
 
 def make_session(ttl_s: float = 60) -> Session:
@@ -44,11 +41,10 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[SessionStore]:
         yield memory
         await memory.aclose()
         return
-    client = await connect_or_skip(REDIS_URL)
-    shared = RedisSessionStore(client)
-    yield shared
-    await client.flushdb()
-    await shared.aclose()
+    async with open_prefixed_redis() as redis:
+        shared = RedisSessionStore.from_url(redis.url, prefix=redis.prefix)
+        yield shared
+        await shared.aclose()
 
 
 async def test_a_session_round_trips_and_is_deleted(store: SessionStore) -> None:
@@ -89,20 +85,20 @@ async def test_refresh_lock_serialises_one_session(store: SessionStore) -> None:
     assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
 
 
-async def test_redis_holds_no_session_id_or_state_in_clear() -> None:
-    client = await connect_or_skip(REDIS_URL)
-    store = RedisSessionStore(client)
+async def test_redis_holds_no_session_id_or_state_in_clear(prefixed_redis: PrefixedRedis) -> None:
+    store = RedisSessionStore.from_url(prefixed_redis.url, prefix=prefixed_redis.prefix)
+    other = RedisSessionStore.from_url(prefixed_redis.url, prefix=prefixed_redis.prefix)
     try:
         session = make_session()
         await store.put(session)
         attempt = LoginAttempt("v", "n", "/", browser_hash="b", issuer="https://i")
         await store.put_login("state-visible?", attempt, ttl_s=60)
-        keys = [k.decode() for k in await client.keys("*")]
+        keys = await prefixed_redis.keys()
         assert len(keys) == 2
         assert not any(session.id in k or "state-visible?" in k for k in keys)
-        assert await RedisSessionStore(redis.Redis.from_url(REDIS_URL)).get(session.id) == session
+        assert await other.get(session.id) == session
     finally:
-        await client.flushdb()
+        await other.aclose()
         await store.aclose()
 
 

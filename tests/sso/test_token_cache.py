@@ -94,3 +94,23 @@ async def test_old_entries_are_evicted_beyond_the_bound() -> None:
         await cache.get(key, fetch)
     await cache.get("a", fetch)
     assert cache.requests == 4
+
+
+async def test_a_caller_that_gives_up_does_not_cancel_the_request_others_wait_on() -> None:
+    cache = TokenCache()
+    release = asyncio.Event()
+
+    async def fetch() -> TokenGrant:
+        await release.wait()
+        return TokenGrant(access_token="shared", expires_at=10**12)
+
+    first = asyncio.create_task(cache.get("k", fetch))  # its miss starts the request
+    await asyncio.sleep(0)
+    second = asyncio.create_task(cache.get("k", fetch))
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.gather(first, return_exceptions=True)
+    release.set()
+    assert await second == "shared"
+    assert await cache.get("k", fetch) == "shared"
+    assert cache.requests == 1

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import redis.asyncio as redis
-
 from config.registry import CachePolicy
 from connectors.principal import Principal
 from connectors.records import LinkRecord
 from gateway.data.record_cache import RecordCache
+from tests.redis_server import PrefixedRedis
 
 ALICE = Principal(subject="alice-secret-id", issuer="https://idp.test")
 BOB = Principal(subject="bob", issuer="https://idp.test")
 POLICY = {"support_party": CachePolicy(ttl_s=60)}
 
 
-async def test_an_entry_written_by_one_replica_is_read_by_another(redis_url: str) -> None:
-    one, two = RecordCache.redis(redis_url, POLICY), RecordCache.redis(redis_url, POLICY)
+def cache(redis: PrefixedRedis) -> RecordCache:
+    return RecordCache.redis(redis.url, POLICY, namespace=redis.prefix)
+
+
+async def test_an_entry_written_by_one_replica_is_read_by_another(
+    prefixed_redis: PrefixedRedis,
+) -> None:
+    one, two = cache(prefixed_redis), cache(prefixed_redis)
     try:
         await one.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
         assert await two.get_many("support_party", ALICE, ["C-1", "C-2"]) == [
@@ -29,38 +34,34 @@ async def test_an_entry_written_by_one_replica_is_read_by_another(redis_url: str
         await two.aclose()
 
 
-async def test_principal_scope_keeps_customers_apart(redis_url: str) -> None:
-    cache = RecordCache.redis(redis_url, POLICY)
+async def test_principal_scope_keeps_customers_apart(prefixed_redis: PrefixedRedis) -> None:
+    shared = cache(prefixed_redis)
     try:
-        await cache.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
-        assert await cache.get_many("support_party", BOB, ["C-1"]) == [None]
+        await shared.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
+        assert await shared.get_many("support_party", BOB, ["C-1"]) == [None]
     finally:
-        await cache.aclose()
+        await shared.aclose()
 
 
-async def test_keys_hold_no_customer_id_and_entries_expire(redis_url: str) -> None:
-    cache = RecordCache.redis(redis_url, POLICY)
-    client = redis.Redis.from_url(redis_url)
+async def test_keys_hold_no_customer_id_and_entries_expire(prefixed_redis: PrefixedRedis) -> None:
+    shared = cache(prefixed_redis)
     try:
-        await cache.set_many("support_party", ALICE, [("C-12345", LinkRecord(value="P-1"))])
-        keys = [k.decode() for k in await client.keys("*")]
+        await shared.set_many("support_party", ALICE, [("C-12345", LinkRecord(value="P-1"))])
+        keys = await prefixed_redis.keys()
         assert len(keys) == 1
         assert "alice-secret-id" not in keys[0]
         assert "C-12345" not in keys[0]
-        assert 0 < await client.ttl(keys[0]) <= 60
+        assert 0 < await prefixed_redis.client.ttl(keys[0]) <= 60
     finally:
-        await client.aclose()
-        await cache.aclose()
+        await shared.aclose()
 
 
-async def test_an_unreadable_entry_is_a_miss(redis_url: str) -> None:
-    cache = RecordCache.redis(redis_url, POLICY)
-    client = redis.Redis.from_url(redis_url)
+async def test_an_unreadable_entry_is_a_miss(prefixed_redis: PrefixedRedis) -> None:
+    shared = cache(prefixed_redis)
     try:
-        await cache.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
-        (key,) = await client.keys("*")
-        await client.set(key, '{"value": 5, "extra": "injected"}')
-        assert await cache.get_many("support_party", ALICE, ["C-1"]) == [None]
+        await shared.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
+        (key,) = await prefixed_redis.keys()
+        await prefixed_redis.client.set(key, '{"value": 5, "extra": "injected"}')
+        assert await shared.get_many("support_party", ALICE, ["C-1"]) == [None]
     finally:
-        await client.aclose()
-        await cache.aclose()
+        await shared.aclose()

@@ -130,6 +130,25 @@ async def test_concurrent_identical_loads_share_one_upstream_call(
     assert connector.calls == [["a", "b"], ["c"]]
 
 
+async def test_a_request_that_gives_up_does_not_cancel_the_call_others_share(
+    tracer_provider: TracerProvider,
+) -> None:
+    connector = CountingConnector()
+    connector.gate = asyncio.Event()
+    sources = make_sources(connector, tracer_provider)
+
+    first = asyncio.create_task(sources.load("support_party", ["a"], ALICE, deadline()))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(sources.load("support_party", ["a"], ALICE, deadline()))
+    await asyncio.sleep(0)
+    first.cancel()  # e.g. its client went away
+    await asyncio.gather(first, return_exceptions=True)
+    connector.gate.set()
+
+    assert [r.value for r in await second if isinstance(r, LinkRecord)] == ["a-party"]
+    assert connector.calls == [["a"]]
+
+
 async def test_in_flight_dedup_never_crosses_principals(tracer_provider: TracerProvider) -> None:
     connector = CountingConnector()
     connector.gate = asyncio.Event()

@@ -1,0 +1,95 @@
+"""LoaderSet: one DataLoader per capability per request; keys in the owner's system."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+
+from connectors.errors import ConnectorUnavailable
+from connectors.principal import Principal
+from connectors.records import LinkRecord
+from gateway.data.loaders import LoaderSet
+from tests.gateway.data.test_sources import ALICE, CountingConnector, make_sources
+
+LINKED = Principal(subject="carol", issuer="https://idp.test", links={"crm": "C-7"})
+
+
+def loaders(connector: CountingConnector, tracer_provider: TracerProvider) -> LoaderSet:
+    sources = make_sources(connector, tracer_provider)
+    return LoaderSet(sources, ALICE, time.monotonic() + 5)
+
+
+async def test_loads_in_one_tick_become_one_batch(tracer_provider: TracerProvider) -> None:
+    connector = CountingConnector()
+    request = loaders(connector, tracer_provider)
+    records = await asyncio.gather(*(request.load("support_party", k) for k in ("a", "b", "a")))
+    assert [r.value for r in records if isinstance(r, LinkRecord)] == [
+        "a-party",
+        "b-party",
+        "a-party",
+    ]
+    assert connector.calls == [["a", "b"]]
+
+
+async def test_a_request_remembers_its_loads_and_the_next_request_does_not(
+    tracer_provider: TracerProvider,
+) -> None:
+    connector = CountingConnector()
+    sources = make_sources(connector, tracer_provider)
+    first = LoaderSet(sources, ALICE, time.monotonic() + 5)
+    await first.load("support_party", "a")
+    await first.load("support_party", "a")
+    await LoaderSet(sources, ALICE, time.monotonic() + 5).load("support_party", "a")
+    assert connector.calls == [["a"], ["a"]]
+
+
+async def test_forget_makes_the_next_load_ask_again_and_ignores_unknown_keys(
+    tracer_provider: TracerProvider,
+) -> None:
+    connector = CountingConnector()
+    request = loaders(connector, tracer_provider)
+    request.forget("support_party", "never-loaded")
+    await request.load("support_party", "a")
+    request.forget("support_party", "a")
+    await request.load("support_party", "a")
+    assert connector.calls == [["a"], ["a"]]
+
+
+async def test_a_primed_record_is_served_without_a_call(tracer_provider: TracerProvider) -> None:
+    connector = CountingConnector()
+    request = loaders(connector, tracer_provider)
+    request.prime("support_party", "a", LinkRecord(value="written"))
+    record = await request.load("support_party", "a")
+    assert isinstance(record, LinkRecord) and record.value == "written"
+    assert connector.calls == []
+
+
+async def test_a_connector_error_is_raised_for_its_key(tracer_provider: TracerProvider) -> None:
+    connector = CountingConnector()
+    connector.fail_with = [ConnectorUnavailable("crm")] * 2
+    request = loaders(connector, tracer_provider)
+    with pytest.raises(ConnectorUnavailable):
+        await request.load("support_party", "a")
+
+
+async def test_write_capabilities_cannot_be_loaded(tracer_provider: TracerProvider) -> None:
+    request = loaders(CountingConnector(), tracer_provider)
+    with pytest.raises(ValueError, match="write capability"):
+        await request.load("update_profile", "c-1")
+
+
+def test_serves_only_capabilities_the_registry_owns(tracer_provider: TracerProvider) -> None:
+    request = loaders(CountingConnector(), tracer_provider)
+    assert request.serves("support_party")
+    assert not request.serves("orders_by_organisation")
+
+
+async def test_viewer_key_is_the_link_for_the_owner(tracer_provider: TracerProvider) -> None:
+    sources = make_sources(CountingConnector(), tracer_provider)
+    deadline = time.monotonic() + 5
+    assert await LoaderSet(sources, LINKED, deadline).viewer_key("support_party") == "C-7"
+    assert await LoaderSet(sources, ALICE, deadline).viewer_key("support_party") is None
+    assert await LoaderSet(sources, None, deadline).viewer_key("support_party") is None
