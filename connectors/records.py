@@ -1,15 +1,22 @@
-"""Canonical records: what connectors return, mapped from each portal's own shape.
+"""Canonical records, and the capability each one answers, declared side by side.
 
 Records are frozen pydantic models so that a declarative mapping can be validated into
 them and a malformed portal answer becomes `BadUpstreamData` at the connector boundary.
 Schema types are views over these; nothing here knows GraphQL or any portal.
+
+A capability is declared once, right below the record it returns (`Capability(...)`),
+and listed in `CATALOGUE` at the end; `connectors.capabilities` indexes that list by name.
+Which connector serves a capability (its owner) is the registry's decision, never this
+module's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +25,28 @@ class Record(BaseModel):
     """Base of every record: immutable, ignores nothing silently (unknown fields fail)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_R_co = TypeVar("_R_co", bound=Record, covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Capability(Generic[_R_co]):
+    """One thing the schema needs, and the record it answers with.
+
+    `kind` is ``read`` (batched ``fetch``), ``write`` (``write``) or ``link`` (a read whose
+    record is the customer's id in another portal, used to resolve identity links).
+    An `optional` capability may be left without an owner (its fields then answer
+    NOT_FOUND); every other one needs exactly one owner in the registry.
+    """
+
+    name: str
+    record: type[_R_co]
+    kind: Literal["read", "write", "link"] = "read"
+    paged: bool = False
+    description: str = ""
+    invalidates: tuple[str, ...] = ()
+    optional: bool = False
 
 
 class Money(Record):
@@ -50,8 +79,6 @@ class Preferences(Record):
 
 
 class ProfileRecord(Record):
-    """capability `profile`, keyed by the CRM-style customer id."""
-
     customer_id: str
     first_name: str
     last_name: str
@@ -59,6 +86,16 @@ class ProfileRecord(Record):
     phones: tuple[Phone, ...] = ()
     addresses: tuple[Address, ...] = ()
     preferences: Preferences = Preferences()
+
+
+PROFILE = Capability("profile", ProfileRecord, description="the customer's master data")
+UPDATE_PROFILE = Capability(
+    "update_profile",
+    ProfileRecord,
+    kind="write",
+    description="change the customer's master data",
+    invalidates=("profile",),
+)
 
 
 class StatusChange(Record):
@@ -77,11 +114,29 @@ class OrderRecord(Record):
     history: tuple[StatusChange, ...] = ()
 
 
+ORDER = Capability("order", OrderRecord, description="one order by its id")
+
+
 class OrderPageRecord(Record):
-    """capability `orders_by_customer`: one window of a customer's orders, newest first."""
+    """One window of orders, newest first, and how many there are in all."""
 
     orders: tuple[OrderRecord, ...]
     total_count: int
+
+
+ORDERS_BY_CUSTOMER = Capability(
+    "orders_by_customer",
+    OrderPageRecord,
+    paged=True,
+    description="a window of the customer's orders, newest first",
+)
+ORDERS_BY_ORGANISATION = Capability(
+    "orders_by_organisation",
+    OrderPageRecord,
+    paged=True,
+    optional=True,
+    description="a window of a B2B organisation's orders, newest first",
+)
 
 
 class OrderItemRecord(Record):
@@ -93,9 +148,10 @@ class OrderItemRecord(Record):
 
 
 class OrderItemsRecord(Record):
-    """capability `order_items`, keyed by order id."""
-
     items: tuple[OrderItemRecord, ...]
+
+
+ORDER_ITEMS = Capability("order_items", OrderItemsRecord, description="items of an order")
 
 
 class InvoiceStatus(StrEnum):
@@ -113,9 +169,18 @@ class InvoiceRecord(Record):
 
 
 class InvoiceListRecord(Record):
-    """capability `invoices`, keyed by the billing account."""
-
     invoices: tuple[InvoiceRecord, ...]
+
+
+INVOICES = Capability(
+    "invoices", InvoiceListRecord, description="the customer's invoices, by billing account"
+)
+INVOICES_BY_ORGANISATION = Capability(
+    "invoices_by_organisation",
+    InvoiceListRecord,
+    optional=True,
+    description="a B2B organisation's invoices",
+)
 
 
 class TicketRecord(Record):
@@ -127,10 +192,22 @@ class TicketRecord(Record):
     awaiting_customer: bool = False
 
 
-class TicketListRecord(Record):
-    """capability `tickets`, keyed by the support party id."""
+OPEN_TICKET = Capability(
+    "open_ticket",
+    TicketRecord,
+    kind="write",
+    description="open a support ticket",
+    invalidates=("tickets",),
+)
 
+
+class TicketListRecord(Record):
     tickets: tuple[TicketRecord, ...]
+
+
+TICKETS = Capability(
+    "tickets", TicketListRecord, description="support tickets, by support party id"
+)
 
 
 class CaseStep(Record):
@@ -156,12 +233,38 @@ class CaseRecord(Record):
 
 
 class CaseListRecord(Record):
-    """capability `cases`, keyed by the support party id."""
-
     cases: tuple[CaseRecord, ...]
+
+
+CASES = Capability(
+    "cases", CaseListRecord, description="claims, applications, ..., by support party id"
+)
 
 
 class LinkRecord(Record):
     """A lookup capability's answer: the customer's id in another portal."""
 
     value: str
+
+
+SUPPORT_PARTY = Capability(
+    "support_party",
+    LinkRecord,
+    kind="link",
+    description="the customer's party id in the support portal",
+)
+
+CATALOGUE: tuple[Capability[Record], ...] = (
+    PROFILE,
+    ORDERS_BY_CUSTOMER,
+    ORDER,
+    ORDER_ITEMS,
+    INVOICES,
+    TICKETS,
+    CASES,
+    UPDATE_PROFILE,
+    OPEN_TICKET,
+    ORDERS_BY_ORGANISATION,
+    INVOICES_BY_ORGANISATION,
+    SUPPORT_PARTY,
+)

@@ -10,7 +10,7 @@ from connectors.capabilities import PageKey
 from connectors.records import InvoiceListRecord, InvoiceRecord, InvoiceStatus, OrderPageRecord
 from resolvers._types import Info
 from resolvers.errors import NotFound
-from resolvers.viewer import page_offset, require_principal
+from resolvers.viewer import page_offset, require_principal, with_status
 
 __all__ = ["organisation_invoices", "organisation_orders", "tenant"]
 
@@ -45,5 +45,4 @@ async def organisation_invoices(
     org = _require(info, "invoices_by_organisation")
     record = await info.context.loaders.load("invoices_by_organisation", org)
     assert isinstance(record, InvoiceListRecord)
-    wanted = set(status) if status else None
-    return [i for i in record.invoices if wanted is None or i.status in wanted]
+    return with_status(record.invoices, status)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from typing import TypeVar
 
 from connectors.capabilities import PageKey
 from connectors.principal import Principal
 from connectors.records import (
-    CaseListRecord,
-    CaseRecord,
-    InvoiceListRecord,
     InvoiceRecord,
     InvoiceStatus,
     OrderItemRecord,
@@ -20,24 +18,21 @@ from connectors.records import (
     OrderPageRecord,
     ProfileRecord,
     Record,
-    TicketListRecord,
-    TicketRecord,
 )
 from resolvers._types import Info
 from resolvers.errors import BadUserInput, Unauthenticated
 
 __all__ = [
     "MAX_PAGE_SIZE",
-    "cases",
     "decode_cursor",
     "encode_cursor",
-    "invoices",
     "order_items",
     "orders_page",
     "page_offset",
     "profile",
     "require_principal",
-    "tickets",
+    "viewer_record",
+    "with_status",
 ]
 
 MAX_PAGE_SIZE = 50
@@ -56,7 +51,7 @@ async def _viewer_key(info: Info, capability: str) -> str | None:
     return await info.context.loaders.viewer_key(capability)
 
 
-async def _viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
+async def viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
     """The viewer's record of `capability`, or None if they have no id in its owner."""
     key = await _viewer_key(info, capability)
     if key is None:
@@ -67,7 +62,7 @@ async def _viewer_record(info: Info, capability: str, record_type: type[_R]) -> 
 
 
 async def profile(info: Info) -> ProfileRecord | None:
-    return await _viewer_record(info, "profile", ProfileRecord)
+    return await viewer_record(info, "profile", ProfileRecord)
 
 
 def encode_cursor(offset: int) -> str:
@@ -111,17 +106,9 @@ async def order_items(info: Info, order_id: str) -> tuple[OrderItemRecord, ...]:
     return record.items
 
 
-async def invoices(info: Info, status: list[InvoiceStatus] | None = None) -> list[InvoiceRecord]:
-    record = await _viewer_record(info, "invoices", InvoiceListRecord)
+def with_status(
+    invoices: Sequence[InvoiceRecord], status: list[InvoiceStatus] | None
+) -> list[InvoiceRecord]:
+    """The invoices in one of the `status`es asked for; all of them when none is asked for."""
     wanted = set(status) if status else None
-    return [i for i in record.invoices if wanted is None or i.status in wanted] if record else []
-
-
-async def tickets(info: Info) -> list[TicketRecord]:
-    record = await _viewer_record(info, "tickets", TicketListRecord)
-    return list(record.tickets) if record else []
-
-
-async def cases(info: Info) -> list[CaseRecord]:
-    record = await _viewer_record(info, "cases", CaseListRecord)
-    return list(record.cases) if record else []
+    return [i for i in invoices if wanted is None or i.status in wanted]

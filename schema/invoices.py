@@ -7,9 +7,14 @@ from enum import Enum
 
 import strawberry
 
-from connectors.records import InvoiceRecord
+from connectors.records import INVOICES, InvoiceRecord
 from connectors.records import InvoiceStatus as InvoiceStatusRecord
+from resolvers._types import Info
+from resolvers.actions import unpaid_invoices
+from resolvers.viewer import with_status
+from resolvers.viewer_lists import ViewerList
 from schema.common import Money, Node
+from schema.declarations import ListField
 from schema.ids import encode_global_id
 
 
@@ -50,3 +55,18 @@ class Invoice(Node):
     @strawberry.field
     def status(self) -> InvoiceStatus:
         return InvoiceStatus(self.record.status.value)
+
+
+_VIEWER_INVOICES = ViewerList(
+    INVOICES, lambda r: r.invoices, lambda i: i.invoice_id, to_do=unpaid_invoices
+)
+
+
+async def resolve_invoices(
+    info: Info, status: list[InvoiceStatus] | None = None
+) -> list[Invoice] | None:
+    wanted = [s.record() for s in status] if status else None
+    return [Invoice.of(r) for r in with_status(await _VIEWER_INVOICES.load(info), wanted)]
+
+
+INVOICE_LIST = ListField("invoices", Invoice, _VIEWER_INVOICES, resolver=resolve_invoices)

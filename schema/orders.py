@@ -9,7 +9,9 @@ import strawberry
 from connectors.records import OrderPageRecord, OrderRecord
 from resolvers import viewer
 from resolvers._types import Info
+from resolvers.nodes import find_order
 from schema.common import Money, Node
+from schema.declarations import NodeType
 from schema.ids import encode_global_id
 
 
@@ -111,3 +113,6 @@ def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderCon
 async def resolve_orders(info: Info, first: int = 10, after: str | None = None) -> OrderConnection:
     page, offset = await viewer.orders_page(info, first, after)
     return order_connection(page, offset, first)
+
+
+ORDER_NODE = NodeType(Order, find_order)

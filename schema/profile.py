@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from connectors.records import ProfileRecord
+from resolvers.nodes import find_profile
 from schema.common import Node
+from schema.declarations import NodeType
 from schema.directives import ListSize
 from schema.ids import encode_global_id
 
@@ -87,3 +89,6 @@ class Profile(Node):
         return Preferences(
             language=p.language, newsletter=p.newsletter, contact_channel=p.contact_channel
         )
+
+
+PROFILE_NODE = NodeType(Profile, find_profile)

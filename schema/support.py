@@ -6,8 +6,11 @@ from datetime import date, datetime
 
 import strawberry
 
-from connectors.records import CaseRecord, TicketRecord
+from connectors.records import CASES, TICKETS, CaseRecord, TicketRecord
+from resolvers.actions import case_requirements, tickets_awaiting_reply
+from resolvers.viewer_lists import ViewerList
 from schema.common import Node
+from schema.declarations import ListField
 from schema.ids import encode_global_id
 
 
@@ -100,3 +103,15 @@ class Case(Node):
             CaseRequirement(kind=r.kind, description=r.description, due_on=r.due_on)
             for r in self.record.requirements
         ]
+
+
+TICKET_LIST = ListField(
+    "tickets",
+    Ticket,
+    ViewerList(TICKETS, lambda r: r.tickets, lambda t: t.ticket_id, to_do=tickets_awaiting_reply),
+)
+CASE_LIST = ListField(
+    "cases",
+    Case,
+    ViewerList(CASES, lambda r: r.cases, lambda c: c.case_id, to_do=case_requirements),
+)

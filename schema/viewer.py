@@ -1,55 +1,71 @@
-"""`viewer`: the signed-in customer, the root of everything they can see."""
+"""`viewer`: the signed-in customer, the root of everything they can see.
+
+Its fixed fields (profile, orders, organisation) are written here; its lists and
+`actionItems` come from the declarations schema/build.py passes to `viewer_type`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import strawberry
+from strawberry.tools import create_type
+from strawberry.types.field import StrawberryField
 
 from resolvers import organisation, viewer
 from resolvers._types import Info
-from schema.actions import ActionItem, resolve_action_items
-from schema.directives import Cost, ListSize
-from schema.invoices import Invoice, InvoiceStatus
+from schema.actions import action_items_field
+from schema.declarations import ListField
+from schema.directives import ListSize
 from schema.orders import OrderConnection, resolve_orders
 from schema.organisation import Organisation
 from schema.profile import Profile
-from schema.support import Case, Ticket
+
+__all__ = ["viewer_type"]
 
 
-@strawberry.type(description="The signed-in customer.")
-class Viewer:
-    @strawberry.field(description="Master data; null if no system knows the customer.")
-    async def profile(self, info: Info) -> Profile | None:
-        record = await viewer.profile(info)
-        return Profile.of(record) if record else None
+async def resolve_profile(info: Info) -> Profile | None:
+    record = await viewer.profile(info)
+    return Profile.of(record) if record else None
 
-    orders: OrderConnection | None = strawberry.field(
-        resolver=resolve_orders,
-        directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
-    )
 
-    @strawberry.field
-    async def invoices(
-        self, info: Info, status: list[InvoiceStatus] | None = None
-    ) -> list[Invoice] | None:
-        wanted = [s.record() for s in status] if status else None
-        return [Invoice.of(r) for r in await viewer.invoices(info, wanted)]
+def resolve_organisation(info: Info) -> Organisation | None:
+    tenant = organisation.tenant(info)
+    return Organisation(id=strawberry.ID(tenant)) if tenant else None
 
-    @strawberry.field
-    async def tickets(self, info: Info) -> list[Ticket] | None:
-        return [Ticket.of(r) for r in await viewer.tickets(info)]
 
-    @strawberry.field
-    async def cases(self, info: Info) -> list[Case] | None:
-        return [Case.of(r) for r in await viewer.cases(info)]
+def _field(python_name: str, resolver: Callable[..., Any], **options: Any) -> StrawberryField:
+    """A fresh field per schema: strawberry binds a field to the one type it is built into."""
+    made = strawberry.field(resolver=resolver, **options)
+    assert isinstance(made, StrawberryField)
+    made.python_name = python_name
+    return made
 
-    @strawberry.field(description="Your organisation, if you are a business customer.")
-    def organisation(self, info: Info) -> Organisation | None:
-        tenant = organisation.tenant(info)
-        return Organisation(id=strawberry.ID(tenant)) if tenant else None
 
-    action_items: list[ActionItem | None] = strawberry.field(
-        resolver=resolve_action_items,
-        description="What the customer must do, soonest due first.",
-        # It reads invoices, tickets and cases: three portals.
-        directives=[Cost(weight="3")],
+def viewer_type(lists: Sequence[ListField[Any]]) -> type:
+    """The `Viewer` type with one field per declared list, plus `actionItems` over them."""
+    return create_type(
+        "Viewer",
+        [
+            _field(
+                "orders",
+                resolve_orders,
+                graphql_type=OrderConnection | None,
+                directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
+            ),
+            action_items_field(lists),
+            _field(
+                "profile",
+                resolve_profile,
+                description="Master data; null if no system knows the customer.",
+            ),
+            *(lst.field() for lst in lists),
+            _field(
+                "organisation",
+                resolve_organisation,
+                description="Your organisation, if you are a business customer.",
+            ),
+        ],
+        description="The signed-in customer.",
     )
