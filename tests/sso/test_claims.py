@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from connectors.principal import Actor
-from sso.claims import build_principal
+from sso.claims import ClaimMapping, build_principal
 from sso.errors import InvalidToken
 
 ISSUER = "https://idp.example"
@@ -92,9 +92,7 @@ def test_claim_names_are_configurable() -> None:
             "accounts": {"crm": "C-1"},
         },
         TOKEN,
-        link_claim="accounts",
-        tenant_claim="org",
-        roles_claim="groups",
+        ClaimMapping(link_object=("accounts",), tenant=("org",), roles=("groups",)),
     )
     assert (principal.tenant, principal.roles, dict(principal.links)) == (
         "acme",
