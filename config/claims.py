@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["ClaimPath", "ClaimsSpec"]
 
@@ -66,11 +66,14 @@ class ClaimsSpec(BaseModel):
             raise ValueError("`group_roles` needs `groups` (the claim that lists the groups)")
         if self.groups is not None and not self.group_roles:
             raise ValueError("`groups` needs `group_roles` (which group grants which role)")
-        for group, role in self.group_roles.items():
-            if not group:
-                raise ValueError("a group name in `group_roles` must not be empty")
-            if not _ROLE.match(role):
-                raise ValueError(
-                    f"group_roles.{group}: {role!r} is not a role name (non-empty, no spaces)"
-                )
         return self
+
+    @field_validator("group_roles")
+    @classmethod
+    def _role_names(cls, group_roles: dict[str, str]) -> dict[str, str]:
+        for group, role in group_roles.items():
+            if not group:
+                raise ValueError("a group name must not be empty")
+            if not _ROLE.match(role):
+                raise ValueError(f"{group}: {role!r} is not a role name (non-empty, no spaces)")
+        return group_roles

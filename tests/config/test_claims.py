@@ -86,8 +86,8 @@ BROKEN = [
     ),
     pytest.param(
         edit("identity.claims", {"groups": "groups", "group_roles": {"staff": "customer service"}}),
-        "identity.claims",
-        "group_roles.staff: 'customer service' is not a role name",
+        "identity.claims.group_roles",
+        "staff: 'customer service' is not a role name",
         id="role with a space",
     ),
     pytest.param(

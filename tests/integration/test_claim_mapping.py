@@ -127,7 +127,11 @@ async def test_without_the_mapped_group_the_organisation_admin_role_is_not_grant
             "role 'customer-service' grants nothing here; the roles the gateway checks are "
             "customer_service, org_admin",
         ),
-        ({"portal-support-staff": ""}, "identity.claims", "'' is not a role name"),
+        (
+            {"portal-support-staff": ""},
+            "identity.claims.group_roles",
+            "portal-support-staff: '' is not a role name",
+        ),
     ],
 )
 async def test_a_bad_mapping_stops_the_gateway_at_start_up_naming_the_key(
