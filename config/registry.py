@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from config.claims import ClaimPath, ClaimsSpec
 from config.errors import ConfigError
 from config.upstream_auth import AuthConfig, NoAuth
 from connectors.base import Connector
@@ -75,24 +76,35 @@ class CachePolicy(_Strict):
 class LinkSpec(_Strict):
     """Where the customer's id in one portal comes from: a token claim or a lookup.
 
-    ``claim: crm`` reads ``links.crm`` from the token; ``lookup: support_party`` with
-    ``from: crm`` loads the `support_party` capability keyed by the `crm` link.
+    ``claim: crm`` reads ``crm`` in the token's identity-links object (`links` unless
+    `identity.claims.links` says otherwise); ``path: crm_id`` reads a claim of its own
+    (a claim path, config/claims.py); ``lookup: support_party`` with ``from: crm`` loads
+    the `support_party` capability keyed by the `crm` link.
     """
 
     claim: str | None = None
+    path: ClaimPath | None = None
     lookup: str | None = None
     from_: str | None = Field(None, alias="from")
 
     @model_validator(mode="after")
     def _one_source(self) -> LinkSpec:
-        if self.claim is None and self.lookup is None:
-            raise ValueError("give `claim` or `lookup` (with `from`)")
+        sources = [s for s in (self.claim, self.path, self.lookup) if s is not None]
+        if not sources:
+            raise ValueError("give `claim` or `lookup` (with `from`), or `path`")
+        if len(sources) > 1:
+            raise ValueError("give only one of `claim`, `path` and `lookup`")
+        if self.claim == "":
+            raise ValueError("`claim` must not be empty")
         if self.lookup is not None and self.from_ is None:
             raise ValueError("a `lookup` link needs `from` (the link that keys the lookup)")
         return self
 
 
 class IdentitySpec(_Strict):
+    """Who the customer is: claim shapes of the identity provider and the links per portal."""
+
+    claims: ClaimsSpec = field(default_factory=ClaimsSpec)
     links: dict[str, LinkSpec] = Field(default_factory=dict)
 
 
@@ -114,6 +126,7 @@ class Registry:
     owners: Mapping[str, str]
     links: Mapping[str, LinkSpec]
     cache: Mapping[str, CachePolicy]
+    claims: ClaimsSpec = field(default_factory=ClaimsSpec)
 
     def owner(self, capability: str) -> str:
         """The connector name that serves `capability`."""
@@ -215,6 +228,7 @@ def load_registry(
         owners=owners,
         links=parsed.identity.links,
         cache=parsed.cache,
+        claims=parsed.identity.claims,
     )
 
 
@@ -233,7 +247,8 @@ def _check_links(path: Path, parsed: RegistryFile, owners: Mapping[str, str]) ->
     for name, link in links.items():
         key = f"identity.links.{name}"
         if name not in parsed.connectors:
-            raise ConfigError(path, key, "must be named after a connector")
+            known = ", ".join(sorted(parsed.connectors))
+            raise ConfigError(path, key, f"must be named after a connector (connectors: {known})")
         if link.lookup is None:
             continue
         if link.lookup not in CAPABILITIES or CAPABILITIES[link.lookup].kind != "link":

@@ -6,7 +6,8 @@ open_runtime(settings, tracer_provider, environ)
   3. build the connectors from their kinds (entry points) with sso/ credentials
   4. start them concurrently, bounded by a start timeout; every close goes on one
      AsyncExitStack
-  5. build sources, the record cache, authentication and browser login
+  5. build sources, the record cache, authentication (with the registry's claim mapping,
+     checked against the roles the gateway knows) and browser login
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
+from schema.permissions import ORG_ADMIN_ROLE
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
 from sso.browser_login import BrowserLogin
+from sso.claims import ClaimMapping
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
@@ -123,6 +126,21 @@ def _policy(settings: Settings, audience: str, use: TokenUse) -> TokenPolicy:
         raise ConfigError(_ENV, "PORTALGATE_ALGORITHMS", str(exc)) from None
 
 
+def _claim_mapping(registry: Registry, settings: Settings) -> ClaimMapping:
+    """The registry's claim mapping; a group mapped to a role nothing checks is a typo."""
+    checked = {settings.employee_role, ORG_ADMIN_ROLE}
+    for group, role in registry.claims.group_roles.items():
+        if role not in checked:
+            raise ConfigError(
+                registry.source,
+                f"identity.claims.group_roles.{group}",
+                f"role {role!r} grants nothing here; the roles the gateway checks are "
+                f"{', '.join(sorted(checked))} (PORTALGATE_EMPLOYEE_ROLE and the "
+                "organisation admin role)",
+            )
+    return ClaimMapping.from_registry(registry.claims, registry.links)
+
+
 def _token_client(
     settings: Settings, metadata: OidcMetadata, session: aiohttp.ClientSession
 ) -> TokenEndpointClient | None:
@@ -179,6 +197,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, load_kinds())
+    claim_mapping = _claim_mapping(registry, settings)
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await _discover(settings, idp_session)
@@ -209,10 +228,8 @@ async def open_runtime(
         store = _session_store(settings)
         stack.push_async_callback(store.aclose)
         login = _browser_login(settings, metadata, token_client, jwks, store)
-        bearer = BearerAuthenticator(
-            Authenticator(TokenValidator(_policy(settings, settings.audience, "access"), jwks)),
-            registry.links,
-        )
+        access_tokens = TokenValidator(_policy(settings, settings.audience, "access"), jwks)
+        bearer = BearerAuthenticator(Authenticator(access_tokens, claim_mapping))
         tracer = tracer_provider.get_tracer(__name__)
         acting = ActingPolicy(settings.employee_role, frozenset(settings.personal_mutations))
         rate_limits = RateLimits.from_settings(settings)

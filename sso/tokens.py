@@ -29,7 +29,7 @@ from jwt.types import Options
 
 from connectors.principal import Principal
 from sso.algorithms import KEY_FAMILIES, key_fits
-from sso.claims import build_principal
+from sso.claims import ClaimMapping, build_principal
 from sso.errors import InvalidToken, Reason
 from sso.jwks import JwksCache
 from sso.token_use import check_access_token_claims, check_access_token_type
@@ -229,21 +229,13 @@ class Authenticator:
     """Reads the `Authorization` header of a request and returns who is asking.
 
     The gateway calls `authenticate` per request; InvalidToken becomes a 401 with
-    `InvalidToken.www_authenticate()` as the header.
+    `InvalidToken.www_authenticate()` as the header. `mapping` says which claims hold
+    roles, tenant and identity links (the registry's `identity` section).
     """
 
-    def __init__(
-        self,
-        validator: TokenValidator,
-        *,
-        link_claim: str = "links",
-        tenant_claim: str = "tenant",
-        roles_claim: str = "roles",
-    ) -> None:
+    def __init__(self, validator: TokenValidator, mapping: ClaimMapping | None = None) -> None:
         self._validator = validator
-        self._link_claim = link_claim
-        self._tenant_claim = tenant_claim
-        self._roles_claim = roles_claim
+        self._mapping = mapping or ClaimMapping()
 
     async def authenticate_header(self, authorization: str | None) -> dict[str, Any]:
         """The verified claims of the header's bearer token; raises InvalidToken."""
@@ -253,10 +245,4 @@ class Authenticator:
         """The principal of the header's bearer token; raises InvalidToken."""
         token = bearer_token(authorization)
         claims = await self._validator.validate(token)
-        return build_principal(
-            claims,
-            token,
-            link_claim=self._link_claim,
-            tenant_claim=self._tenant_claim,
-            roles_claim=self._roles_claim,
-        )
+        return build_principal(claims, token, self._mapping)

@@ -4,23 +4,19 @@
     Cookie: <session id>         ─▶ BrowserLogin.current (refreshed) ─▶ access token ─▶ Principal
 
 Either way the access token is validated the same, strict way. The token's identity links
-are renamed to the registry's link names here, once, so everything after this sees
-`principal.links[<connector>]`. Cookie-authenticated requests, reads as well as writes,
+are read under the registry's link names (sso.claims.ClaimMapping), so everything after
+this sees `principal.links[<connector>]`. Cookie-authenticated requests, reads as well as writes,
 must prove they come from our UI (`csrf_failure`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from starlette.requests import Request
 
-from config.registry import LinkSpec
 from connectors.principal import Principal
 from resolvers.errors import BadUserInput, Forbidden
 from sso.acting import ActingPolicy
@@ -38,21 +34,17 @@ ACT_AS_HEADER = "X-Act-As"
 
 
 class BearerAuthenticator:
-    """Turns an Authorization header into a Principal, or raises InvalidToken."""
+    """Turns an Authorization header into a Principal, or raises InvalidToken.
 
-    def __init__(self, authenticator: Authenticator, links: Mapping[str, LinkSpec]) -> None:
+    `authenticator` reads the claims with the registry's claim mapping, so the links
+    already carry connector names.
+    """
+
+    def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
-        self._links = links
 
     async def authenticate(self, authorization: str | None) -> Principal:
-        principal = await self._authenticator.authenticate(authorization)
-        token_links = principal.links
-        links = {
-            name: token_links[spec.claim]
-            for name, spec in self._links.items()
-            if spec.claim is not None and spec.claim in token_links
-        }
-        return dataclasses.replace(principal, links=MappingProxyType(links))
+        return await self._authenticator.authenticate(authorization)
 
 
 @dataclass(frozen=True, slots=True)

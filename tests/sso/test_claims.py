@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from config.registry import IdentitySpec
 from connectors.principal import Actor
-from sso.claims import build_principal
+from sso.claims import ClaimMapping, build_principal
 from sso.errors import InvalidToken
 
 ISSUER = "https://idp.example"
@@ -92,9 +93,7 @@ def test_claim_names_are_configurable() -> None:
             "accounts": {"crm": "C-1"},
         },
         TOKEN,
-        link_claim="accounts",
-        tenant_claim="org",
-        roles_claim="groups",
+        ClaimMapping(link_object=("accounts",), tenant=("org",), roles=("groups",)),
     )
     assert (principal.tenant, principal.roles, dict(principal.links)) == (
         "acme",
@@ -143,3 +142,148 @@ def test_refusal_does_not_quote_the_claim() -> None:
     text = f"{caught.value} {caught.value!r} {caught.value.www_authenticate()}"
     assert "secret" not in text
     assert TOKEN not in text
+
+
+def mapping(identity: dict[str, Any]) -> ClaimMapping:
+    """The claim mapping of a registry `identity` section as YAML would give it."""
+    spec = IdentitySpec.model_validate(identity)
+    return ClaimMapping.from_registry(spec.claims, spec.links)
+
+
+def test_default_registry_mapping_names_links_by_connector() -> None:
+    principal = build_principal(
+        claims(links={"crm": "C-1", "orders": "700417", "billing": 42}),
+        TOKEN,
+        mapping({"links": {"crm": {"claim": "crm"}, "shop": {"claim": "orders"}}}),
+    )
+    assert principal.links == {"crm": "C-1", "shop": "700417"}
+
+
+def test_keycloak_roles_come_from_a_nested_path() -> None:
+    keycloak = mapping({"claims": {"roles": "realm_access.roles"}})
+    principal = build_principal(
+        claims(realm_access={"roles": ["org_admin", "offline_access"]}, roles=["ignored"]),
+        TOKEN,
+        keycloak,
+    )
+    assert principal.roles == {"org_admin", "offline_access"}
+
+
+def test_a_missing_step_on_the_path_gives_no_roles() -> None:
+    keycloak = mapping({"claims": {"roles": "resource_access.portalgate.roles"}})
+    assert build_principal(claims(), TOKEN, keycloak).roles == frozenset()
+    assert build_principal(claims(resource_access="x"), TOKEN, keycloak).roles == frozenset()
+
+
+def test_namespaced_claims_are_read_whole_in_the_list_form() -> None:
+    auth0 = mapping(
+        {
+            "claims": {
+                "roles": ["https://portalgate.example.com/roles"],
+                "tenant": ["https://portalgate.example.com/org"],
+            }
+        }
+    )
+    principal = build_principal(
+        claims(
+            **{
+                "https://portalgate.example.com/roles": ["org_admin"],
+                "https://portalgate.example.com/org": "acme",
+            }
+        ),
+        TOKEN,
+        auth0,
+    )
+    assert (principal.roles, principal.tenant) == (frozenset({"org_admin"}), "acme")
+
+
+def test_groups_grant_the_roles_they_are_mapped_to_and_nothing_else() -> None:
+    entra = mapping(
+        {
+            "claims": {
+                "groups": "groups",
+                "group_roles": {"6f1c-support": "customer_service", "a2b7-admins": "org_admin"},
+            }
+        }
+    )
+    principal = build_principal(
+        claims(groups=["6f1c-support", "unrelated-group"], roles=["Reader"]), TOKEN, entra
+    )
+    assert principal.roles == {"customer_service", "Reader"}
+
+
+def test_group_mapping_applies_to_the_acting_employee_too() -> None:
+    okta = mapping(
+        {"claims": {"groups": "groups", "group_roles": {"Portal Support": "customer_service"}}}
+    )
+    principal = build_principal(
+        claims(act={"sub": "emp-7", "groups": ["Portal Support"]}), TOKEN, okta
+    )
+    assert principal.actor == Actor(subject="emp-7", roles=frozenset({"customer_service"}))
+
+
+def test_flat_link_claims_accept_strings_and_integers() -> None:
+    flat = mapping(
+        {
+            "links": {
+                "crm": {"path": "crm_id"},
+                "orders": {"path": ["https://shop.example.com/customer_no"]},
+                "billing": {"path": "accounts.billing"},
+                "support": {"path": "support_id"},
+            }
+        }
+    )
+    principal = build_principal(
+        claims(
+            crm_id="C-10001",
+            accounts={"billing": "B-7"},
+            support_id=True,
+            **{"https://shop.example.com/customer_no": 700417},
+        ),
+        TOKEN,
+        flat,
+    )
+    assert principal.links == {"crm": "C-10001", "orders": "700417", "billing": "B-7"}
+
+
+def test_links_object_at_a_custom_path_with_flat_claims_beside_it() -> None:
+    mixed = mapping(
+        {
+            "claims": {"links": ["https://portalgate.example.com/accounts"]},
+            "links": {"crm": {"claim": "crm"}, "orders": {"path": "shop_no"}},
+        }
+    )
+    principal = build_principal(
+        claims(
+            shop_no="700417",
+            links={"crm": "not-this-one"},
+            **{"https://portalgate.example.com/accounts": {"crm": "C-1", "orders": "x"}},
+        ),
+        TOKEN,
+        mixed,
+    )
+    assert principal.links == {"crm": "C-1", "orders": "700417"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"realm_access": {"roles": "org_admin", "x": 1}, "groups": {"g": 1}},
+        {"groups": ["support", 7]},
+        {"org": {"name": "acme"}},
+    ],
+)
+def test_mapped_claims_of_the_wrong_type_are_refused(extra: dict[str, Any]) -> None:
+    strict = mapping(
+        {
+            "claims": {
+                "roles": "realm_access.roles",
+                "tenant": "org",
+                "groups": "groups",
+                "group_roles": {"support": "customer_service"},
+            }
+        }
+    )
+    with pytest.raises(InvalidToken) as caught:
+        build_principal(claims(**extra), TOKEN, strict)
+    assert caught.value.reason == "token is malformed"
