@@ -7,7 +7,9 @@ Stores key everything by a SHA-256 of the id, so a dump of Redis holds no usable
 Each session is also indexed by the identity provider's `sid` and by its subject (a set
 of session-id digests per value; in Redis a set per value whose TTL follows its longest
 session), so a back-channel logout for a `sid` or `sub` ends those sessions on every
-replica (`end_sessions`). Deleting a session takes it out of both indexes.
+replica (`end_sessions`). Deleting a session takes it out of both indexes. A session
+ended that way leaves a short-lived mark, so a refresh already under way cannot write it
+back (`put` drops a marked session).
 Login attempts (state ▶ PKCE verifier, nonce, return path, browser binding) are single use
 and bounded: they expire after their TTL (a Redis key TTL), and the memory store holds at
 most `max_pending_logins`, dropping the oldest, because anyone can start a login.
@@ -127,6 +129,11 @@ def _seen_expiry(_key: str, ttl_s: float, now: float) -> float:
     return now + ttl_s
 
 
+# How long an ended session stays marked: longer than any refresh can be under way
+# (the refresh lock lives 10 s).
+_ENDED_MARK_S = 60.0
+
+
 def _index_keys(session: Session) -> list[tuple[str, str]]:
     """The (index, value) pairs a session is found under: its subject, and its `sid`."""
     keys = [("subject", session.subject)]
@@ -154,6 +161,7 @@ class MemorySessionStore:
             maxsize=max_pending_logins, ttu=_login_expiry
         )
         self._seen: TLRUCache[str, float] = TLRUCache(maxsize=max_pending_logins, ttu=_seen_expiry)
+        self._ended: TLRUCache[str, float] = TLRUCache(maxsize=max_pending_logins, ttu=_seen_expiry)
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def get(self, session_id: str) -> Session | None:
@@ -166,6 +174,8 @@ class MemorySessionStore:
 
     async def put(self, session: Session) -> None:
         key = _hash(session.id)
+        if key in self._ended:
+            return  # ended by a back-channel logout while it was being refreshed
         self._remove(key)
         self._sessions[key] = session
         for index, value in _index_keys(session):
@@ -186,6 +196,7 @@ class MemorySessionStore:
             if session is not None and _matches(session, sid, subject):
                 self._remove(key)
                 self._locks.pop(key, None)
+                self._ended[key] = _ENDED_MARK_S
                 ended += 1
         return ended
 
@@ -226,6 +237,7 @@ class MemorySessionStore:
         self._index.clear()
         self._logins.clear()
         self._seen.clear()
+        self._ended.clear()
 
 
 class RedisSessionStore:
@@ -265,6 +277,10 @@ class RedisSessionStore:
                 pipe.pexpire(key, ttl_ms, nx=True)
                 pipe.pexpire(key, ttl_ms, gt=True)
             await pipe.execute()
+        # Checked after the write: `end_sessions` marks before it deletes, so either its
+        # delete comes after this write, or this check sees its mark.
+        if await self._redis.exists(self._digest_key("ended", digest)):
+            await self._delete_digest(digest)
 
     async def delete(self, session_id: str) -> None:
         await self._delete_digest(_hash(session_id))
@@ -279,6 +295,8 @@ class RedisSessionStore:
             session = self._parse(await self._redis.get(self._digest_key("session", digest)))
             if session is not None and not _matches(session, sid, subject):
                 continue
+            mark = self._digest_key("ended", digest)
+            await self._redis.set(mark, 1, px=int(_ENDED_MARK_S * 1000))
             if await self._delete_digest(digest):
                 ended += 1
             else:

@@ -168,3 +168,16 @@ async def test_a_logout_token_id_is_accepted_once(indexed_store: SessionStore) -
     assert await indexed_store.first_use("jti-1", ttl_s=60) is True
     assert await indexed_store.first_use("jti-1", ttl_s=60) is False
     assert await indexed_store.first_use("jti-2", ttl_s=60) is True
+
+
+async def test_a_refresh_that_lands_after_a_logout_does_not_revive_the_session(
+    indexed_store: SessionStore,
+) -> None:
+    session = signed_in("cust-001", "sid-a")
+    await indexed_store.put(session)
+    assert await indexed_store.end_sessions(sid="sid-a", subject=None) == 1
+
+    await indexed_store.put(session.with_tokens("new-access", 300, "new-refresh"))
+
+    assert await indexed_store.get(session.id) is None
+    assert await indexed_store.end_sessions(sid="sid-a", subject=None) == 0
