@@ -37,6 +37,7 @@ from starlette.routing import Route
 from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway import browser
+from gateway.backchannel import backchannel_logout
 from gateway.health import health_endpoint
 from gateway.http import graphql_endpoint
 from gateway.middleware.authentication import Authenticate
@@ -139,6 +140,7 @@ def create_app(
         Route("/auth/callback", browser.callback, methods=["GET"]),
         Route("/auth/session", browser.session_info, methods=["GET"]),
         Route("/auth/logout", browser.logout, methods=["POST"]),
+        Route("/auth/backchannel-logout", backchannel_logout, methods=["POST"]),
     ]
     return Starlette(
         routes=routes,

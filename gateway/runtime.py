@@ -7,7 +7,7 @@ open_runtime(settings, tracer_provider, environ)
   4. start them concurrently, bounded by a start timeout; every close goes on one
      AsyncExitStack
   5. build sources, the record cache, authentication (with the registry's claim mapping,
-     checked against the roles the gateway knows) and browser login
+     checked against the roles the gateway knows), browser login and back-channel logout
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from gateway.middleware.rate_limiter import RateLimits
 from schema.permissions import ORG_ADMIN_ROLE
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
+from sso.backchannel import BackchannelLogout, logout_token_policy
 from sso.browser_login import BrowserLogin
 from sso.claims import ClaimMapping
 from sso.discovery import OidcMetadata, discover
@@ -72,6 +73,7 @@ class Runtime:
     schema: strawberry.Schema
     tracer_provider: TracerProvider
     rate_limits: RateLimits
+    backchannel: BackchannelLogout | None = None  # with browser sign-in only
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.request_timeout_s
@@ -187,6 +189,11 @@ def _browser_login(
     )
 
 
+def _backchannel(settings: Settings, jwks: JwksCache, store: SessionStore) -> BackchannelLogout:
+    policy = logout_token_policy(_policy(settings, settings.client_id, "id"))
+    return BackchannelLogout(TokenValidator(policy, jwks), store)
+
+
 @contextlib.asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -253,6 +260,7 @@ async def open_runtime(
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
+            backchannel=None if login is None else _backchannel(settings, jwks, store),
         )
 
 

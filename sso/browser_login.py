@@ -176,6 +176,7 @@ class BrowserLogin:
             csrf_token=secrets.token_urlsafe(24),
             created_at=now,
             expires_at=now + self._session_ttl_s,
+            sid=claims["sid"] if isinstance(claims.get("sid"), str) else None,
         )
         if previous_session_id:
             await self._store.delete(previous_session_id)

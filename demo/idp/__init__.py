@@ -7,7 +7,8 @@ mint.py            claims and signatures of access and id tokens
 grants.py          browser sessions, codes and refresh token families (in memory)
 clients.py         the registered client, client authentication, allowed redirects
 people.py          demo customers and employees who can sign on
-keys.py            RS256 keys, rotation and the JWKS
+keys.py            RS256 and ES256 keys, rotation and the JWKS
+backchannel.py     back-channel logout tokens posted to the client at end_session
 pages.py           the login and error pages
 """
 

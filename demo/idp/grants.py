@@ -104,18 +104,24 @@ class GrantStore:
         """Drop a session without touching its tokens (a new login replaced it)."""
         self._sessions.pop(cookie or "", None)
 
-    def end_sessions(self, *, cookie: str | None = None, sid: str | None = None) -> None:
-        """End the cookie's session and the one with `sid`; revoke their refresh tokens."""
+    def end_sessions(
+        self, *, cookie: str | None = None, sid: str | None = None
+    ) -> list[BrowserSession]:
+        """End the cookie's session and the one with `sid`; revoke their refresh tokens.
+        Returns the sessions that ended (for back-channel logout)."""
         sids = {sid} if sid else set()
+        ended: list[BrowserSession] = []
         session = self._sessions.pop(cookie or "", None)
         if session is not None:
             sids.add(session.sid)
+            ended.append(session)
         for key, other in list(self._sessions.items()):
             if other.sid in sids:
-                del self._sessions[key]
+                ended.append(self._sessions.pop(key))
         families = {g.family for g in self._refresh.values() if g.sid in sids}
         for family in families:
             self._revoke(family)
+        return ended
 
     # Authorization codes
 

@@ -5,7 +5,8 @@
     GET  /authorize                          authorize: code flow + PKCE; login form or SSO
     POST /login                              login: the form's password check ─▶ 302 with code
     POST /token                              token: see demo.idp.token_endpoint
-    GET  /logout                             end_session (POST too)
+    GET  /logout                             end_session (POST too); back-channel logout
+                                             to the client's backchannel_logout_uri
     GET  /dev/token?customer=|employee=      dev_token: a token without a password
 
 For development and tests only: keys are generated at start and never stored, every
@@ -31,9 +32,10 @@ from demo.idp.authorization import (
     UnsafeRequest,
     parse_authorization_request,
 )
+from demo.idp.backchannel import send_logout_tokens
 from demo.idp.clients import ClientRegistration, is_loopback_url
 from demo.idp.grants import BrowserSession, GrantStore
-from demo.idp.keys import KeyRing
+from demo.idp.keys import KeyAlgorithm, KeyRing
 from demo.idp.mint import Mint
 from demo.idp.pages import error_page, html_response, login_page
 from demo.idp.people import Directory
@@ -58,6 +60,8 @@ class DevIssuer(DemoServer):
     when None; read it back from the attribute). Access tokens live `token_ttl_s`,
     authorization codes `code_ttl_s`, refresh tokens and browser sessions `refresh_ttl_s`.
     Call `issue_token()` (after `start()`) to mint tokens directly in tests and tools.
+    With `backchannel_logout_uri` set (a loopback URL, as a client would register it),
+    ending a session at /logout posts a logout token there for each ended session.
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class DevIssuer(DemoServer):
         )
         self._client = ClientRegistration(client_id, self.client_secret)
         self._token_endpoint = TokenEndpoint(self._mint, self._grants, self._client, self._people)
+        self._backchannel_logout_uri: str | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r})"  # never the secret
@@ -130,13 +135,38 @@ class DevIssuer(DemoServer):
         """The id of the key that signs new tokens; RuntimeError before the first key."""
         return self._keys.current.kid
 
-    def rotate_key(self) -> str:
-        """Sign new tokens with a fresh key, keep publishing the old ones; returns the kid."""
-        return self._keys.rotate()
+    def rotate_key(self, algorithm: KeyAlgorithm = "RS256") -> str:
+        """Sign new tokens with a fresh key (RS256 or ES256), keep publishing the old ones;
+        returns the kid."""
+        return self._keys.rotate(algorithm)
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The public key set, as served at /jwks.json."""
         return self._keys.jwks()
+
+    @property
+    def backchannel_logout_uri(self) -> str | None:
+        """The client's registered back-channel logout endpoint, if any."""
+        return self._backchannel_logout_uri
+
+    @backchannel_logout_uri.setter
+    def backchannel_logout_uri(self, value: str | None) -> None:
+        if value is not None and not is_loopback_url(value):
+            raise ValueError("the dev issuer only calls back-channel logout URIs on loopback")
+        self._backchannel_logout_uri = value
+
+    def issue_logout_token(
+        self, subject: str | None = None, sid: str | None = None, **overrides: Any
+    ) -> str:
+        """A signed logout token for the client, as end_session sends it; `overrides`
+        replace or add claims (None removes one)."""
+        claims = self._mint.logout_claims(client_id=self.client_id, subject=subject, sid=sid)
+        for name, value in overrides.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return self._mint.sign_logout(claims)
 
     def issue_token(self, subject: str, **overrides: Any) -> str:
         """A signed access token for the demo customer or employee `subject`.
@@ -176,13 +206,15 @@ class DevIssuer(DemoServer):
             "response_modes_supported": ["query"],
             "grant_types_supported": list(GRANT_TYPES),
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": list(SCOPES),
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
             "claims_supported": list(_CLAIMS),
             "authorization_response_iss_parameter_supported": True,
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
         }
         return web.json_response(document, headers={"Access-Control-Allow-Origin": "*"})
 
@@ -245,7 +277,7 @@ class DevIssuer(DemoServer):
         # Redirects only to loopback, so the dev issuer is never an open redirect.
         if target is not None and not is_loopback_url(target):
             return web.json_response({"error": "redirect must point to loopback"}, status=400)
-        sid = None
+        sid = subject = None
         hint = params.get("id_token_hint")
         if hint:
             try:
@@ -255,7 +287,9 @@ class DevIssuer(DemoServer):
                 body = {"error": "invalid_request", "error_description": "bad id_token_hint"}
                 return web.json_response(body, status=400)
             sid = claims.get("sid") if isinstance(claims.get("sid"), str) else None
-        self._grants.end_sessions(cookie=request.cookies.get(SESSION_COOKIE), sid=sid)
+            subject = str(claims["sub"])
+        ended = self._grants.end_sessions(cookie=request.cookies.get(SESSION_COOKIE), sid=sid)
+        await self._log_out_client(ended, hinted=(sid, subject) if sid else None)
         if target is None:
             response = web.json_response({"status": "logged out"}, headers=_NO_STORE)
         else:
@@ -265,6 +299,20 @@ class DevIssuer(DemoServer):
             response = _redirect(location)
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
+
+    async def _log_out_client(
+        self, ended: Sequence[BrowserSession], hinted: tuple[str, str | None] | None
+    ) -> None:
+        uri = self._backchannel_logout_uri
+        if uri is None:
+            return
+        # One logout token per provider session: the ones that ended, and the hinted one
+        # (its browser session may be gone already, the client's may not).
+        sessions: dict[str, str | None] = {s.sid: s.subject for s in ended}
+        if hinted is not None:
+            sessions.setdefault(hinted[0], hinted[1])
+        tokens = [self.issue_logout_token(sub, sid) for sid, sub in sessions.items()]
+        await send_logout_tokens(uri, tokens)
 
     async def _dev_token(self, request: web.Request) -> web.Response:
         customer = request.query.get("customer", "")

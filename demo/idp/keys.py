@@ -1,7 +1,9 @@
-"""The issuer's RS256 signing keys: generated at start, rotated on demand, never stored.
+"""The issuer's signing keys: generated at start, rotated on demand, never stored.
 
-Every key ever used stays published (and accepted), so tokens signed before a rotation
-still verify; the newest key signs. A key's `kid` is its RFC 7638 thumbprint.
+Keys are RS256 (RSA-2048) unless a rotation asks for ES256 (P-256), so tests can publish a
+key set with both kinds, as real providers do. Every key ever used stays published (and
+accepted), so tokens signed before a rotation still verify; the newest key signs. A key's
+`kid` is its RFC 7638 thumbprint.
 """
 
 from __future__ import annotations
@@ -11,33 +13,44 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 __all__ = ["KeyRing", "SigningKey"]
 
 
+KeyAlgorithm = Literal["RS256", "ES256"]
+# RFC 7638 §3.2: the members a thumbprint covers, per key type.
+_THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
+
+
 @dataclass(frozen=True)
 class SigningKey:
-    """One RSA-2048 key pair and its public JWK."""
+    """One key pair (RSA-2048 for RS256, P-256 for ES256) and its public JWK."""
 
     kid: str
-    private_key: rsa.RSAPrivateKey
+    algorithm: KeyAlgorithm
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     public_jwk: dict[str, str]
 
     @classmethod
-    def generate(cls) -> SigningKey:
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    def generate(cls, algorithm: KeyAlgorithm = "RS256") -> SigningKey:
+        private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+        if algorithm == "ES256":
+            private_key = ec.generate_private_key(ec.SECP256R1())
+            jwk = ECAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+        else:
+            private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            jwk = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+        required = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
         # RFC 7638: SHA-256 over the required members, sorted, without whitespace.
-        required = {"e": jwk["e"], "kty": jwk["kty"], "n": jwk["n"]}
         digest = hashlib.sha256(json.dumps(required, separators=(",", ":")).encode()).digest()
         kid = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-        public = {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256"}
-        return cls(kid, private_key, {**public, "n": jwk["n"], "e": jwk["e"]})
+        public = {**required, "kid": kid, "use": "sig", "alg": algorithm}
+        return cls(kid, algorithm, private_key, public)
 
 
 class KeyRing:
@@ -60,9 +73,9 @@ class KeyRing:
             raise RuntimeError("DevIssuer has no signing key before start()")
         return self._keys[-1]
 
-    def rotate(self) -> str:
+    def rotate(self, algorithm: KeyAlgorithm = "RS256") -> str:
         """Sign with a fresh key from now on, keep publishing the old ones; returns the kid."""
-        key = SigningKey.generate()
+        key = SigningKey.generate(algorithm)
         self._keys.append(key)
         return key.kid
 
@@ -71,10 +84,10 @@ class KeyRing:
         return {"keys": [dict(k.public_jwk) for k in self._keys]}
 
     def sign(self, claims: dict[str, Any], *, typ: str) -> str:
-        """`claims` as a compact RS256 JWS with the current key's `kid` and header `typ`."""
+        """`claims` as a compact JWS signed by the current key, with its `kid` and `typ`."""
         key = self.current
         headers = {"kid": key.kid, "typ": typ}
-        return jwt.encode(claims, key.private_key, algorithm="RS256", headers=headers)
+        return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers=headers)
 
     def verify(
         self,
@@ -96,7 +109,7 @@ class KeyRing:
         claims: dict[str, Any] = jwt.decode(
             token,
             key.private_key.public_key(),
-            algorithms=["RS256"],
+            algorithms=[key.algorithm],
             issuer=issuer,
             audience=audience,
             options={

@@ -2,15 +2,18 @@
 
 access token   iss aud sub iat nbf exp scope name email roles [links tenant] [act client_id]
 id token       iss aud=client_id sub iat exp auth_time nonce sid at_hash name email
+logout token   iss aud=client_id sub sid iat exp jti events   (Back-Channel Logout 1.0 §2.4)
 client token   iss aud sub=client_id client_id iat nbf exp [scope]
 
-Access and client tokens carry the JOSE header `typ: at+jwt` (RFC 9068), id tokens `JWT`.
+Access and client tokens carry the JOSE header `typ: at+jwt` (RFC 9068), id tokens `JWT`,
+logout tokens `logout+jwt`.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,9 +21,11 @@ from typing import Any
 from demo.idp.keys import KeyRing
 from demo.idp.people import Directory
 
-__all__ = ["DEFAULT_SCOPE", "Mint"]
+__all__ = ["BACKCHANNEL_LOGOUT_EVENT", "DEFAULT_SCOPE", "Mint"]
 
 DEFAULT_SCOPE = "openid profile"
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+_LOGOUT_TOKEN_TTL_S = 120
 
 
 class Mint:
@@ -120,6 +125,28 @@ class Mint:
             claims["nonce"] = nonce
         return self._keys.sign(claims, typ="JWT")
 
+    def logout_claims(
+        self, *, client_id: str, subject: str | None, sid: str | None
+    ) -> dict[str, Any]:
+        """A logout token's claims: no nonce, a fresh `jti`, the back-channel logout event."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + _LOGOUT_TOKEN_TTL_S,
+            "jti": secrets.token_urlsafe(16),
+            "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        }
+        if subject is not None:
+            claims["sub"] = subject
+        if sid is not None:
+            claims["sid"] = sid
+        return claims
+
+    def sign_logout(self, claims: dict[str, Any]) -> str:
+        return self._keys.sign(claims, typ="logout+jwt")
+
     def verify(
         self, token: str, *, audience: str | None, verify_exp: bool = True
     ) -> Mapping[str, Any]:
@@ -130,6 +157,6 @@ class Mint:
 
 
 def _at_hash(access_token: str) -> str:
-    # RS256 uses SHA-256: the left half of the hash, base64url without padding.
+    # RS256 and ES256 use SHA-256: the left half of the hash, base64url without padding.
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")

@@ -2,7 +2,12 @@
 
     first token   ─▶ GET <issuer>/.well-known/openid-configuration ─▶ GET jwks_uri ─▶ keys kept
     unknown kid   ─▶ fetch the keys again (one fetch at a time), then refuse if still unknown
-    every token   ─▶ RS256 signature, iss, exp, nbf, aud ∈ the portal's audiences
+    every token   ─▶ signature (RS256 or ES256, the alg the key with that kid is for),
+                     iss, exp, nbf, aud ∈ the portal's audiences
+
+A key set may hold RSA and EC keys side by side (real providers publish both): each key
+is loaded for its own type (pyjwt's PyJWK), a key pyjwt cannot load is skipped, and a
+token is checked only with the key its `kid` names, for that key's algorithm.
 
 The HTTP session lives as long as the portal's application (`issuer_keys_context`), and
 the keys live with it, in `app[ISSUER_KEYS]`.
@@ -30,6 +35,7 @@ __all__ = [
 ]
 
 _FETCH_TIMEOUT = aiohttp.ClientTimeout(total=5)
+_ALGORITHMS = frozenset({"RS256", "ES256"})
 
 
 class InvalidBearer(Exception):
@@ -56,15 +62,17 @@ class IssuerKeys:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
             raise InvalidBearer("not a JWT") from exc
-        kid = header.get("kid")
-        if header.get("alg") != "RS256" or not isinstance(kid, str):
-            raise InvalidBearer("expected an RS256 token with a kid")
+        kid, alg = header.get("kid"), header.get("alg")
+        if alg not in _ALGORITHMS or not isinstance(kid, str):
+            raise InvalidBearer("expected an RS256 or ES256 token with a kid")
         key = await self._key(kid)
+        if key.algorithm_name != alg:
+            raise InvalidBearer("the key with that kid is for another algorithm")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=["RS256"],
+                algorithms=[alg],
                 audience=list(audiences),
                 issuer=self._issuer,
                 options={"require": ["iss", "sub", "aud", "exp"]},
@@ -93,14 +101,16 @@ class IssuerKeys:
             if discovery.get("issuer") != self._issuer:
                 raise IssuerUnavailable("discovery names another issuer")
             jwks = await self._get_json(str(discovery["jwks_uri"]))
-            keys: dict[str, jwt.PyJWK] = {}
-            for entry in jwks.get("keys", []):
-                if entry.get("use", "sig") == "sig" and isinstance(entry.get("kid"), str):
-                    keys[entry["kid"]] = jwt.PyJWK.from_dict(entry, algorithm="RS256")
+            entries = jwks.get("keys", [])
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
             raise IssuerUnavailable("cannot fetch the issuer's keys") from exc
-        except jwt.PyJWKError as exc:
-            raise IssuerUnavailable("the issuer published an unusable key") from exc
+        keys = {}
+        for entry in entries if isinstance(entries, list) else []:
+            key = _load_key(entry)
+            if key is not None:
+                keys[entry["kid"]] = key
+        if not keys:
+            raise IssuerUnavailable("the issuer published no usable key")
         return keys
 
     async def _get_json(self, url: str) -> dict[str, Any]:
@@ -110,6 +120,20 @@ class IssuerKeys:
         if not isinstance(body, dict):
             raise ValueError("expected a JSON object")
         return body
+
+
+def _load_key(entry: object) -> jwt.PyJWK | None:
+    """A signature key of a supported algorithm, or None: one odd key must not make the
+    whole set unusable."""
+    if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+        return None
+    if not isinstance(entry.get("kid"), str):
+        return None
+    try:
+        key = jwt.PyJWK.from_dict(entry)  # the type follows `kty`/`crv` (or `alg`)
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return None
+    return key if key.algorithm_name in _ALGORITHMS else None
 
 
 ISSUER_KEYS = web.AppKey("demo.portals.bearer.issuer_keys", IssuerKeys)

@@ -39,7 +39,7 @@ async def test_discovery_points_at_its_own_endpoints(
     assert document["token_endpoint"] == f"{issuer.url}/token"
     assert document["authorization_endpoint"] == f"{issuer.url}/authorize"
     assert document["end_session_endpoint"] == f"{issuer.url}/logout"
-    assert document["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert document["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]
     assert document["grant_types_supported"] == [
         "authorization_code",
         "refresh_token",

@@ -238,3 +238,21 @@ async def test_org_orders_are_forbidden_to_members_and_other_organisations(
     assert (status, body["total"]) == (200, 0)
     status, _ = await get(session, url, ORDERS_TOKEN, {"size": "0"})
     assert status == 400
+
+
+async def test_a_key_set_with_rsa_and_ec_keys_accepts_tokens_signed_with_either(
+    session: aiohttp.ClientSession,
+    orders_jwt: OrdersPortal,
+    issuer: DevIssuer,
+    customers: list[DemoCustomer],
+) -> None:
+    signed_rsa = customer_token(issuer, "cust-001")
+    issuer.rotate_key("ES256")  # the key set now holds an RSA and an EC key
+    signed_ec = customer_token(issuer, "cust-001")
+    assert {key["kty"] for key in issuer.jwks()["keys"]} == {"RSA", "EC"}
+    url = f"{orders_jwt.url}/shop/customers/{customers[0].shop_no}/orders"
+
+    for token in (signed_rsa, signed_ec):
+        status, page = await get(session, url, token)
+        assert status == 200, page
+        assert page["total"] > 0

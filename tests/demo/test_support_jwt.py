@@ -98,3 +98,18 @@ async def test_with_both_configured_either_credential_works(
         assert await call(session, portal, customers[0], wrong) == (401, "invalid api key")
     with pytest.raises(ValueError, match="api_key"):
         SupportPortal(dataset)
+
+
+async def test_a_key_set_with_rsa_and_ec_keys_accepts_tokens_signed_with_either(
+    session: aiohttp.ClientSession,
+    support_jwt: SupportPortal,
+    issuer: DevIssuer,
+    customers: list[DemoCustomer],
+) -> None:
+    signed_rsa = await client_token(session, issuer, "support-portal")
+    issuer.rotate_key("ES256")  # the key set now holds an RSA and an EC key
+    signed_ec = await client_token(session, issuer, "support-portal")
+
+    for token in (signed_rsa, signed_ec):
+        status, fault = await call(session, support_jwt, customers[0], bearer_headers(token))
+        assert (status, fault) == (200, None)

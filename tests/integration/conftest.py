@@ -157,23 +157,21 @@ class InProcessServer(GatewayServer):
 
 @contextlib.asynccontextmanager
 async def serve_in_process(
-    stack: DemoStack, tracer_provider: TracerProvider, **settings: Any
+    stack: DemoStack, tracer_provider: TracerProvider, *, port: int = 0, **settings: Any
 ) -> AsyncIterator[InProcessServer]:
-    """The gateway in this process on a real loopback socket, served and logging like
-    `portalgate serve` (info);
-    `public_url` is the server's own URL."""
+    """The gateway in this process on a real loopback socket (`port`, or a free one),
+    served and logging like `portalgate serve` (info);
+    `public_url` is the server's own URL; `settings` may name another issuer and client."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = Settings(
-        registry_path=EXAMPLE_REGISTRY,
-        issuer=stack.issuer.url,
-        client_id=stack.env["PORTALGATE_CLIENT_ID"],
-        client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
-        public_url=base,
-        **settings,
-    )
+    defaults: dict[str, Any] = {
+        "issuer": stack.issuer.url,
+        "client_id": stack.env["PORTALGATE_CLIENT_ID"],
+        "client_secret": stack.env["PORTALGATE_CLIENT_SECRET"],
+    }
+    config = Settings(registry_path=EXAMPLE_REGISTRY, public_url=base, **(defaults | settings))
     app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
     guard = ConnectionGuard.from_settings(config)
     server = InProcessServer(GuardedConfig(app, guard=guard, log_level="info", lifespan="on"), base)

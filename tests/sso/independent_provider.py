@@ -86,8 +86,11 @@ def run_provider(
     port: int = 0,
     jwks: str | None = None,
     client_id: str = CLIENT_ID,
+    gateway_url: str | None = None,
 ) -> Iterator[OidcProvider]:
-    """Start server.mjs, wait for its LISTENING line, and stop it on exit."""
+    """Start server.mjs, wait for its LISTENING line, and stop it on exit; with
+    `gateway_url`, the client is registered for that gateway's callback and back-channel
+    logout."""
     env = {
         **os.environ,
         "PORT": str(port),
@@ -96,8 +99,11 @@ def run_provider(
         "OIDC_ACCESS_TOKEN_ALG": alg,
     }
     env.pop("OIDC_JWKS", None)
+    env.pop("OIDC_GATEWAY_URL", None)
     if jwks is not None:
         env["OIDC_JWKS"] = jwks
+    if gateway_url is not None:
+        env["OIDC_GATEWAY_URL"] = gateway_url
     with tempfile.TemporaryFile() as stderr:
         # stdin stays open: server.mjs exits when it closes, even if this process dies.
         process = subprocess.Popen(  # noqa: S603 (fixed arguments, no shell)

@@ -13,6 +13,11 @@
 //   OIDC_JWKS                           the private signing JWKS as JSON; the first key of a
 //                                       type signs. Without it, one RSA and one P-256 key
 //                                       are generated at start.
+//   OIDC_GATEWAY_URL                    a gateway's public URL: the client may also redirect
+//                                       to <url>/auth/callback, and is registered for
+//                                       Back-Channel Logout at <url>/auth/backchannel-logout
+//                                       (ending the session at /session/end posts a
+//                                       logout_token there)
 //
 // Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
 // audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
@@ -43,6 +48,14 @@ const clientId = process.env.OIDC_CLIENT_ID ?? 'portalgate-tests';
 const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'portalgate-tests-secret';
 const subject = process.env.OIDC_SUBJECT ?? 'cust-001';
 const accessTokenAlg = process.env.OIDC_ACCESS_TOKEN_ALG ?? 'RS256';
+const gatewayUrl = process.env.OIDC_GATEWAY_URL;
+const gatewayClient = gatewayUrl
+  ? {
+      redirect_uris: [REDIRECT_URI, `${gatewayUrl}/auth/callback`],
+      backchannel_logout_uri: `${gatewayUrl}/auth/backchannel-logout`,
+      backchannel_logout_session_required: true,
+    }
+  : {};
 if (!['RS256', 'ES256'].includes(accessTokenAlg)) {
   throw new Error(`OIDC_ACCESS_TOKEN_ALG must be RS256 or ES256, got ${accessTokenAlg}`);
 }
@@ -79,6 +92,7 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: accessTokenAlg,
       scope: 'openid orders:read profile:read reports:read',
+      ...gatewayClient,
     },
   ],
   scopes: ['openid', 'orders:read', 'profile:read', 'reports:read'],
@@ -91,6 +105,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     introspection: { enabled: false },
     revocation: { enabled: false },
+    backchannelLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => DEFAULT_RESOURCE,
@@ -109,6 +124,9 @@ const provider = new Provider(issuer, {
       },
     },
   },
+  // Back-channel logout calls the gateway on 127.0.0.1, which oidc-provider's SSRF guard
+  // (its own fetch dispatcher) refuses as a special-use address; tests run on loopback.
+  fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
   // A claim the gateway maps to Principal.tenant; everything else is oidc-provider's own.
   extraTokenClaims: async (_ctx, token) =>
     token.kind === 'ClientCredentials' ? { tenant: 'acme' } : undefined,
@@ -144,6 +162,10 @@ server.on('request', (req, res) => {
     return;
   }
   callback(req, res);
+});
+
+provider.on('backchannel.error', (_ctx, error, client) => {
+  console.error(`back-channel logout to ${client.backchannelLogoutUri} failed: ${error.cause ?? error}`);
 });
 
 function stop() {
