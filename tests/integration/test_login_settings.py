@@ -346,3 +346,25 @@ async def test_a_refused_token_exchange_for_a_portal_says_what_the_provider_said
     )
     (line,) = logged(caplog, "connector orders: the identity provider refused its token_exchange")
     assert "invalid_scope (HTTP 400): the requested scope exceeds the granted scope" in line
+
+
+async def test_a_refusal_at_the_provider_is_reported_with_its_error_code(
+    stack: DemoStack, tracer_provider: TracerProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with open_gateway(stack, tracer_provider, public_url=PUBLIC) as gateway:
+        browser = Browser(gateway, httpx.AsyncClient())
+        await browser.get("/auth/login", params={"return_to": "/auth/session"})
+        refused = await browser.get(
+            "/auth/callback",
+            params={"error": "consent_required", "error_description": "the user said no"},
+        )
+        garbage = await browser.get("/auth/callback", params={"error": "<script>"})
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["message"] == (
+        "Sign-in was cancelled or refused at the identity provider (consent_required)."
+    )
+    assert "<script>" not in garbage.text
+    (line,) = logged(caplog, "login refused at the identity provider: consent_required")
+    assert line.endswith("the user said no")
