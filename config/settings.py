@@ -13,6 +13,20 @@ __all__ = ["Settings"]
 
 # Cookie name prefixes a browser accepts only with the Secure attribute (RFC 6265bis §4.1.3).
 _SECURE_PREFIXES = ("__secure-", "__host-", "__http-")
+# Authorization request parameters the code flow sets itself (sso/login_request.py).
+_LOGIN_PROTOCOL_PARAMS = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "resource",
+    }
+)
 
 
 class Settings(BaseSettings):
@@ -109,9 +123,64 @@ class Settings(BaseSettings):
     max_pending_logins: int = Field(
         default=10_000, ge=1, description="started logins kept in memory; the oldest go first"
     )
+    # What the browser login asks the identity provider for (sso/login_request.py).
+    login_scopes: tuple[str, ...] = Field(
+        default=("openid", "profile", "email"), description="`scope` of the browser login"
+    )
+    login_resource: tuple[str, ...] = Field(
+        default=(),
+        description="RFC 8707 `resource` URIs of the login; the first, the gateway's own API, "
+        "is also sent at the token endpoint",
+    )
+    login_extra_params: dict[str, str] = Field(
+        default_factory=dict,
+        description='extra authorization parameters, e.g. {"audience": "..."} (Auth0); "" '
+        "drops one the gateway would add (prompt)",
+    )
+    login_refresh: bool = Field(
+        default=True,
+        description="ask for offline_access (with prompt=consent) when the provider lists it",
+    )
+
+    @field_validator("login_scopes")
+    @classmethod
+    def _openid_scope(cls, scopes: tuple[str, ...]) -> tuple[str, ...]:
+        if "openid" not in scopes or any(not s or " " in s for s in scopes):
+            raise ValueError(
+                "PORTALGATE_LOGIN_SCOPES must include openid and name one scope per item"
+            )
+        return scopes
+
+    @field_validator("login_resource")
+    @classmethod
+    def _absolute_resources(cls, resources: tuple[str, ...]) -> tuple[str, ...]:
+        for uri in resources:
+            # RFC 8707 §2: an absolute URI without a fragment.
+            if ":" not in uri or "#" in uri or not uri.split(":", 1)[0].isalpha():
+                raise ValueError(
+                    f"PORTALGATE_LOGIN_RESOURCE: {uri!r} is not an absolute URI without a "
+                    "fragment (RFC 8707), e.g. https://api.example.com/ or urn:portalgate"
+                )
+        return resources
+
+    @field_validator("login_extra_params")
+    @classmethod
+    def _no_protocol_params(cls, params: dict[str, str]) -> dict[str, str]:
+        taken = sorted(set(params) & _LOGIN_PROTOCOL_PARAMS)
+        if taken:
+            raise ValueError(
+                f"PORTALGATE_LOGIN_EXTRA_PARAMS may not set {', '.join(taken)}: the code flow "
+                "sends them itself (use PORTALGATE_LOGIN_SCOPES and PORTALGATE_LOGIN_RESOURCE)"
+            )
+        return params
 
     # Employees acting for customers.
     employee_role: str = "customer_service"
+    employee_subjects: tuple[str, ...] = Field(
+        default=(),
+        description="actors (`act.sub` of tokens from the issuer) who hold the employee role "
+        "when the token's act claim carries no roles",
+    )
     personal_mutations: tuple[str, ...] = Field(
         default=("updateProfile",),
         description="mutations an employee may not make on a customer's behalf",

@@ -17,6 +17,7 @@ SameSite=Lax: it must come back on the issuer's top-level redirect to the callba
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -34,6 +35,19 @@ from sso.errors import InvalidToken
 __all__ = ["callback", "login", "logout", "session_info"]
 
 _NO_STORE = {"Cache-Control": "no-store"}
+logger = logging.getLogger(__name__)
+
+
+def _oauth_error(value: str | None) -> str:
+    """The authorization response's `error` if it is an OAuth code (anyone can open the
+    callback with any text, so nothing else is echoed)."""
+    if value and len(value) <= 64 and value.isidentifier():
+        return value
+    return "unrecognised error"
+
+
+def _printable(value: str | None) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in (value or "")[:300])
 
 
 def _not_configured() -> JSONResponse:
@@ -101,8 +115,17 @@ async def callback(request: Request) -> Response:
     # A refused callback leaves every cookie alone: a link opened by a victim must not
     # end the victim's own session or the login they are in the middle of.
     if "error" in params:
+        error = _oauth_error(params.get("error"))
+        logger.info(
+            "login refused at the identity provider: %s: %s",
+            error,
+            _printable(params.get("error_description")) or "no error_description",
+        )
         return json_error(
-            400, "Sign-in was cancelled or refused.", ErrorCode.UNAUTHENTICATED, headers=_NO_STORE
+            400,
+            f"Sign-in was cancelled or refused at the identity provider ({error}).",
+            ErrorCode.UNAUTHENTICATED,
+            headers=_NO_STORE,
         )
     code, state = params.get("code"), params.get("state")
     if not code or not state:

@@ -2,7 +2,9 @@
 
 open_runtime(settings, tracer_provider, environ)
   1. load and validate the registry (ConfigError names file and key)
-  2. discover the identity provider; its token endpoint serves our OAuth client
+  2. discover the identity provider; its token endpoint serves our OAuth client; check
+     what the configuration will ask of it (sso/provider_support: fatal findings are a
+     ConfigError naming the setting, the others are logged)
   3. build the connectors from their kinds (entry points) with sso/ credentials
   4. start them concurrently, bounded by a start timeout; every close goes on one
      AsyncExitStack
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from config.errors import ConfigError
 from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
+from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from connectors.base import Connector
 from gateway.data.record_cache import RecordCache
 from gateway.data.sources import Sources
@@ -43,8 +47,10 @@ from sso.claims import ClaimMapping
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
+from sso.login_request import LoginRequest, plan_login_request
+from sso.provider_support import GrantNeed, check_provider_support
 from sso.sessions import MemorySessionStore, RedisSessionStore, SessionStore
-from sso.token_endpoint import TokenEndpointClient
+from sso.token_endpoint import TOKEN_EXCHANGE_GRANT, TokenEndpointClient
 from sso.tokens import Authenticator, TokenPolicy, TokenUse, TokenValidator
 from sso.upstream import UpstreamCredentials
 
@@ -55,6 +61,12 @@ __all__ = ["Runtime", "open_runtime"]
 
 _START_TIMEOUT_S = 10.0
 _ENV = "environment"
+logger = logging.getLogger(__name__)
+# The grant each OAuth upstream scheme uses at the identity provider.
+_SCHEME_GRANTS: dict[type, str] = {
+    ClientCredentialsAuth: "client_credentials",
+    TokenExchangeAuth: TOKEN_EXCHANGE_GRANT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +126,72 @@ async def _discover(settings: Settings, session: aiohttp.ClientSession) -> OidcM
         raise ConfigError(_ENV, "PORTALGATE_ISSUER", str(exc)) from None
 
 
+def _login_request(settings: Settings, metadata: OidcMetadata) -> LoginRequest | None:
+    if not settings.public_url:
+        return None
+    return plan_login_request(
+        metadata,
+        scopes=settings.login_scopes,
+        resources=settings.login_resource,
+        extra_params=settings.login_extra_params,
+        refresh=settings.login_refresh,
+    )
+
+
+def _grant_needs(
+    settings: Settings, registry: Registry, login: LoginRequest | None, acting: bool
+) -> list[GrantNeed]:
+    """The grants the configuration will use, each with the setting that asks for it."""
+    needs: list[GrantNeed] = []
+    if login is not None:
+        needs.append(
+            GrantNeed("authorization_code", _ENV, "PORTALGATE_PUBLIC_URL", "browser sign-in")
+        )
+        if settings.login_refresh:
+            needs.append(
+                GrantNeed(
+                    "refresh_token",
+                    _ENV,
+                    "PORTALGATE_LOGIN_REFRESH",
+                    "keeping browser sessions past their first access token",
+                    fatal=False,
+                )
+            )
+    for name, spec in registry.connectors.items():
+        wanted = _SCHEME_GRANTS.get(type(spec.auth))
+        if wanted is not None:
+            needs.append(
+                GrantNeed(
+                    wanted,
+                    registry.source,
+                    f"connectors.{name}.auth.scheme",
+                    f"the {spec.auth.scheme} scheme of connector {name!r}",
+                )
+            )
+    if acting:
+        needs.append(
+            GrantNeed(
+                TOKEN_EXCHANGE_GRANT,
+                _ENV,
+                "PORTALGATE_EMPLOYEE_ROLE",
+                "acting for customers (X-Act-As)",
+                fatal=False,
+            )
+        )
+    return needs
+
+
+def _check_provider(
+    settings: Settings, registry: Registry, metadata: OidcMetadata, login: LoginRequest | None
+) -> None:
+    needs = _grant_needs(settings, registry, login, acting=bool(settings.client_id))
+    findings = check_provider_support(metadata, needs, login, refresh_wanted=settings.login_refresh)
+    for finding in findings:
+        if finding.fatal:
+            raise ConfigError(finding.source, finding.key, finding.problem)
+        logger.warning("%s: %s", finding.key, finding.problem)
+
+
 def _policy(settings: Settings, audience: str, use: TokenUse) -> TokenPolicy:
     try:
         return TokenPolicy(
@@ -166,8 +244,10 @@ def _browser_login(
     client: TokenEndpointClient | None,
     jwks: JwksCache,
     store: SessionStore,
+    request: LoginRequest | None,
+    access_tokens: Authenticator,
 ) -> BrowserLogin | None:
-    if not settings.public_url:
+    if request is None:
         return None
     if client is None:
         raise ConfigError(
@@ -182,6 +262,8 @@ def _browser_login(
         client,
         id_tokens,
         store,
+        access_tokens=access_tokens,
+        request=request,
         redirect_uri=settings.public_url.rstrip("/") + "/auth/callback",
         session_ttl_s=settings.session_ttl_s,
         refresh_margin_s=settings.session_refresh_margin_s,
@@ -208,6 +290,8 @@ async def open_runtime(
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await _discover(settings, idp_session)
+        login_request = _login_request(settings, metadata)
+        _check_provider(settings, registry, metadata, login_request)
         token_client = _token_client(settings, metadata, idp_session)
         credentials = UpstreamCredentials(
             {name: spec.auth for name, spec in registry.connectors.items()},
@@ -234,11 +318,19 @@ async def open_runtime(
         )
         store = _session_store(settings)
         stack.push_async_callback(store.aclose)
-        login = _browser_login(settings, metadata, token_client, jwks, store)
-        access_tokens = TokenValidator(_policy(settings, settings.audience, "access"), jwks)
-        bearer = BearerAuthenticator(Authenticator(access_tokens, claim_mapping))
+        access_tokens = Authenticator(
+            TokenValidator(_policy(settings, settings.audience, "access"), jwks), claim_mapping
+        )
+        login = _browser_login(
+            settings, metadata, token_client, jwks, store, login_request, access_tokens
+        )
+        bearer = BearerAuthenticator(access_tokens)
         tracer = tracer_provider.get_tracer(__name__)
-        acting = ActingPolicy(settings.employee_role, frozenset(settings.personal_mutations))
+        acting = ActingPolicy(
+            settings.employee_role,
+            frozenset(settings.personal_mutations),
+            employee_subjects=frozenset(settings.employee_subjects),
+        )
         rate_limits = RateLimits.from_settings(settings)
         stack.push_async_callback(rate_limits.aclose)
         yield Runtime(

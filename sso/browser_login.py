@@ -5,13 +5,18 @@
                              which the browser keeps in a pre-login cookie
     complete(code, state, ─▶ binding and `iss` checked ─▶ code + verifier at the token
              binding, iss)   endpoint ─▶ id_token checked (signature, iss, aud = our
-                             client, nonce) ─▶ new Session; the browser's previous one ends
+                             client, nonce) ─▶ access token checked as every request
+                             will check it ─▶ new Session; the browser's previous one ends
     current(session_id)   ─▶ the session, its access token refreshed shortly before expiry
     end(session_id)       ─▶ session deleted ─▶ the issuer's end-session URL
 
 The browser never sees a token: only the session id, in an HttpOnly cookie. The binding
 stops login CSRF (a callback URL opened in another browser signs nobody in); the `iss`
-check is the mix-up defence of RFC 9207.
+check is the mix-up defence of RFC 9207. What to ask the provider for (scopes, `resource`,
+extra parameters) is the `LoginRequest`. A login whose access token the gateway would
+refuse on the next request is refused at once, with the reason and the setting to change;
+every refused login, refused refresh and session ended for want of a refresh token is
+logged with the provider's `error` and `error_description` (never a token or a code).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -26,11 +32,15 @@ from urllib.parse import urlencode
 
 from sso.discovery import OidcMetadata
 from sso.errors import InvalidToken
+from sso.login_request import LoginRequest
 from sso.sessions import LoginAttempt, Session, SessionStore, new_session_id
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError, TokenGrant
-from sso.tokens import TokenValidator
+from sso.tokens import Authenticator, TokenValidator
+from sso.unusable_tokens import unusable_access_token
 
 __all__ = ["BrowserLogin", "LoginFailed", "LoginStart"]
+
+logger = logging.getLogger(__name__)
 
 
 class LoginFailed(Exception):
@@ -47,6 +57,13 @@ class LoginStart:
 
     authorize_url: str
     browser_binding: str = field(repr=False)
+
+
+def _refused(reason: str, level: int = logging.INFO) -> LoginFailed:
+    """The LoginFailed for `reason`, logged: WARNING where the provider or the settings are
+    at fault, INFO where the browser is (a stale or foreign callback)."""
+    logger.log(level, "login refused: %s", reason)
+    return LoginFailed(reason)
 
 
 def _digest(value: str) -> str:
@@ -73,8 +90,9 @@ class BrowserLogin:
         id_tokens: TokenValidator,
         store: SessionStore,
         *,
+        access_tokens: Authenticator,
         redirect_uri: str,
-        scope: str = "openid profile email",
+        request: LoginRequest | None = None,
         session_ttl_s: float = 8 * 3600,
         refresh_margin_s: float = 60.0,
         login_ttl_s: float = 600.0,
@@ -82,9 +100,10 @@ class BrowserLogin:
         self._metadata = metadata
         self._client = client
         self._id_tokens = id_tokens
+        self._access_tokens = access_tokens
         self._store = store
         self._redirect_uri = redirect_uri
-        self._scope = scope
+        self._request = request or LoginRequest()
         self._session_ttl_s = session_ttl_s
         self._refresh_margin_s = refresh_margin_s
         self._login_ttl_s = login_ttl_s
@@ -108,28 +127,28 @@ class BrowserLogin:
         )
         await self._store.put_login(state, attempt, self._login_ttl_s)
         query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self._client.client_id,
-                "redirect_uri": self._redirect_uri,
-                "scope": self._scope,
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
+            [
+                ("response_type", "code"),
+                ("client_id", self._client.client_id),
+                ("redirect_uri", self._redirect_uri),
+                ("state", state),
+                ("nonce", nonce),
+                ("code_challenge", challenge),
+                ("code_challenge_method", "S256"),
+                *self._request.authorization_params(),
+            ]
         )
         return LoginStart(f"{self._metadata.authorization_endpoint}?{query}", binding)
 
     def _check_response(self, attempt: LoginAttempt, binding: str | None, iss: str | None) -> None:
         if binding is None or not hmac.compare_digest(_digest(binding), attempt.browser_hash):
-            raise LoginFailed("this sign-in was started in another browser; start again")
+            raise _refused("this sign-in was started in another browser; start again")
         if iss is None:
             # RFC 9207 §2.4: a provider that advertises `iss` must always send it.
             if self._metadata.authorization_response_iss_parameter_supported:
-                raise LoginFailed("the identity provider's response has no `iss`")
+                raise _refused("the identity provider's response has no `iss`")
         elif not hmac.compare_digest(iss.encode(), attempt.issuer.encode()):
-            raise LoginFailed("the response comes from another identity provider")
+            raise _refused("the response comes from another identity provider")
 
     async def complete(
         self,
@@ -148,23 +167,41 @@ class BrowserLogin:
         """
         attempt = await self._store.pop_login(state)  # single use, even when refused below
         if attempt is None:
-            raise LoginFailed("the login attempt is unknown or expired; start again")
+            raise _refused("the login attempt is unknown or expired; start again")
         self._check_response(attempt, browser_binding, iss)
         try:
             grant = await self._client.authorization_code(
-                code, self._redirect_uri, attempt.verifier
+                code,
+                self._redirect_uri,
+                attempt.verifier,
+                resource=self._request.token_resource,
             )
         except TokenEndpointError as exc:
-            raise LoginFailed("the identity provider did not accept the login") from exc
+            logger.warning(
+                "login refused: the identity provider's token endpoint answered %s (HTTP %s): %s",
+                exc.error,
+                exc.status,
+                exc.description or "no error_description",
+            )
+            raise LoginFailed(
+                f"the identity provider did not accept the login ({exc.error})"
+            ) from None
         if grant.id_token is None:
-            raise LoginFailed("the identity provider sent no id_token")
+            raise _refused("the identity provider sent no id_token", logging.WARNING)
         try:
             claims = await self._id_tokens.validate(grant.id_token)
         except InvalidToken as exc:
-            raise LoginFailed(f"the id_token was refused: {exc.reason}") from None
+            raise _refused(f"the id_token was refused: {exc.reason}", logging.WARNING) from None
         nonce = claims.get("nonce")
         if not isinstance(nonce, str) or not hmac.compare_digest(nonce, attempt.nonce):
-            raise LoginFailed("the id_token does not belong to this login attempt")
+            raise _refused("the id_token does not belong to this login attempt")
+        await self._check_access_token(grant.access_token, str(claims["sub"]))
+        if grant.refresh_token is None:
+            logger.info(
+                "login: the identity provider issued no refresh token (scope asked: %s); "
+                "the session ends when its access token expires",
+                self._request.scope,
+            )
         now = time.time()
         session = Session(
             id=new_session_id(),
@@ -183,6 +220,24 @@ class BrowserLogin:
         await self._store.put(session)
         return session, attempt.return_to
 
+    async def _check_access_token(self, access_token: str, subject: str) -> None:
+        """Refuse a login whose access token every later request would refuse (RFC 9068
+        JWT for our audience, same subject as the id_token)."""
+        try:
+            principal = await self._access_tokens.authenticate(f"Bearer {access_token}")
+        except InvalidToken as exc:
+            reason, fix = unusable_access_token(access_token, exc.reason)
+        else:
+            if principal.subject == subject:
+                return
+            reason = "it names another subject than the id_token"
+            fix = "check the provider's subject settings for this client"
+        raise _refused(
+            f"the identity provider issued an access token this gateway cannot use: {reason}; "
+            f"{fix}",
+            logging.WARNING,
+        )
+
     def _needs_refresh(self, session: Session) -> bool:
         return session.access_expires_at - time.time() <= self._refresh_margin_s
 
@@ -198,14 +253,32 @@ class BrowserLogin:
             if session is None or not self._needs_refresh(session):
                 return session
             if session.refresh_token is None:
+                logger.info(
+                    "session ended: its access token expires and it has no refresh token "
+                    "(set PORTALGATE_LOGIN_REFRESH=true with a provider that lists "
+                    "offline_access, or add the provider's refresh scope to "
+                    "PORTALGATE_LOGIN_SCOPES)"
+                )
                 await self._store.delete(session_id)
                 return None
             try:
-                grant = await self._client.refresh(session.refresh_token)
+                grant = await self._client.refresh(
+                    session.refresh_token, resource=self._request.token_resource
+                )
             except TokenEndpointError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
+                    logger.warning(
+                        "session ended: the identity provider refused its refresh: %s (HTTP %s): "
+                        "%s",
+                        exc.error,
+                        exc.status,
+                        exc.description or "no error_description",
+                    )
                     await self._store.delete(session_id)
                     return None
+                logger.warning(
+                    "session refresh failed, kept while its access token lives: %s", exc.error
+                )
                 # The provider is unreachable: keep the session while its token lives.
                 return session if session.access_expires_at > time.time() else None
             refreshed = session.with_tokens(

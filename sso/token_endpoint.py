@@ -7,7 +7,8 @@
                          `requested_subject`) an employee acting for a customer
 
 Errors never carry the provider's body or any token: `TokenEndpointError` holds the OAuth
-error code (`invalid_grant`, `access_denied`, ...) and the HTTP status only.
+error code (`invalid_grant`, `access_denied`, ...), the HTTP status and the provider's
+`error_description` (for logs; never shown to a client).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -41,10 +42,13 @@ _MAX_RESPONSE_BYTES = 64 * 1024
 class TokenEndpointError(Exception):
     """The token endpoint refused or could not be reached; `error` is the OAuth error code."""
 
-    def __init__(self, error: str, status: int | None = None) -> None:
+    def __init__(
+        self, error: str, status: int | None = None, description: str | None = None
+    ) -> None:
         super().__init__(f"token endpoint: {error}" + (f" (HTTP {status})" if status else ""))
         self.error = error
         self.status = status
+        self.description = description
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +84,25 @@ class TokenEndpointClient:
     def client_id(self) -> str:
         return self._client_id
 
-    async def authorization_code(self, code: str, redirect_uri: str, verifier: str) -> TokenGrant:
+    async def authorization_code(
+        self, code: str, redirect_uri: str, verifier: str, *, resource: Sequence[str] = ()
+    ) -> TokenGrant:
+        """`resource`: RFC 8707 indicators the access token is for (login_resource)."""
         return await self._request(
             {
                 "grant_type": "authorization_code",
                 "code": code,
                 "redirect_uri": redirect_uri,
                 "code_verifier": verifier,
-            }
+            },
+            [("resource", uri) for uri in resource],
         )
 
-    async def refresh(self, refresh_token: str) -> TokenGrant:
-        return await self._request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+    async def refresh(self, refresh_token: str, *, resource: Sequence[str] = ()) -> TokenGrant:
+        return await self._request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            [("resource", uri) for uri in resource],
+        )
 
     async def client_credentials(
         self, audience: str | None = None, scope: str | None = None
@@ -122,7 +133,9 @@ class TokenEndpointClient:
             form["scope"] = scope
         return await self._request(form)
 
-    async def _request(self, form: Mapping[str, str]) -> TokenGrant:
+    async def _request(
+        self, form: Mapping[str, str], repeated: Sequence[tuple[str, str]] = ()
+    ) -> TokenGrant:
         headers = {
             "Accept": "application/json",
             "Authorization": client_authorization(self._client_id, self._secret.get_secret_value()),
@@ -130,7 +143,10 @@ class TokenEndpointClient:
         try:
             async with asyncio.timeout(self._timeout_s):
                 async with self._session.post(
-                    self._endpoint, data=dict(form), headers=headers, allow_redirects=False
+                    self._endpoint,
+                    data=[*form.items(), *repeated],
+                    headers=headers,
+                    allow_redirects=False,
                 ) as resp:
                     raw = await resp.content.read(_MAX_RESPONSE_BYTES + 1)
                     status = resp.status
@@ -147,8 +163,16 @@ class TokenEndpointClient:
         if status != 200:
             error = body.get("error")
             code = error if isinstance(error, str) and error.isidentifier() else "invalid_response"
-            raise TokenEndpointError(code, status)
+            raise TokenEndpointError(code, status, _description(body))
         return _grant(body, status)
+
+
+def _description(body: Mapping[str, object]) -> str | None:
+    """The provider's `error_description`, bounded and printable, for a log line."""
+    text = body.get("error_description")
+    if not isinstance(text, str):
+        return None
+    return "".join(ch if ch.isprintable() else " " for ch in text[:300])
 
 
 def _target(audience: str | None) -> dict[str, str]:

@@ -20,6 +20,7 @@ session sends the call once more.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from sso.token_cache import TokenCache
 from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 
 __all__ = ["UpstreamCredentials"]
+
+logger = logging.getLogger(__name__)
 
 
 def _token_key(token: str) -> str:
@@ -126,7 +129,7 @@ class UpstreamCredentials:
         try:
             token, cache_key = await self._dynamic_token(connector, scheme, principal)
         except TokenEndpointError as exc:
-            raise _credential_error(connector, exc) from None
+            raise _credential_error(connector, scheme.scheme, exc) from None
         headers = {"Authorization": f"Bearer {token}"}
         if cache_key is None:  # the user's own token: we cannot get another one
             return UpstreamAuth(headers=headers)
@@ -178,9 +181,22 @@ class UpstreamCredentials:
         return f"UpstreamCredentials(connectors={sorted(self._schemes)})"
 
 
-def _credential_error(connector: str, exc: TokenEndpointError) -> ConnectorError:
+def _credential_error(connector: str, scheme: str, exc: TokenEndpointError) -> ConnectorError:
+    """What the customer is told, and the log line with the provider's own description."""
+    logger.warning(
+        "connector %s: the identity provider refused its %s token: %s (HTTP %s): %s",
+        connector,
+        scheme,
+        exc.error,
+        exc.status,
+        exc.description or "no error_description",
+    )
     if exc.status is not None and 400 <= exc.status < 500:
-        return UpstreamRejected(
-            connector, 403, f"{connector}: the identity provider refused credentials for it"
-        )
-    return ConnectorUnavailable(connector, f"{connector}: credentials are unavailable right now")
+        if exc.error == "unsupported_grant_type":
+            what = f"the identity provider does not support the {scheme} grant ({exc.error})"
+        else:
+            what = f"the identity provider refused to issue a token for {connector}: {exc.error}"
+        return UpstreamRejected(connector, 403, f"{connector}: {what}")
+    return ConnectorUnavailable(
+        connector, f"{connector}: the identity provider is unavailable ({exc.error})"
+    )

@@ -6,18 +6,21 @@
 Either way the access token is validated the same, strict way. The token's identity links
 are read under the registry's link names (sso.claims.ClaimMapping), so everything after
 this sees `principal.links[<connector>]`. Cookie-authenticated requests, reads as well as writes,
-must prove they come from our UI (`csrf_failure`).
+must prove they come from our UI (`csrf_failure`). A refused act-as exchange says what
+the provider did (and logs its `error` and `error_description`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from connectors.principal import Principal
+from connectors.principal import Actor, Principal
 from resolvers.errors import BadUserInput, Forbidden
 from sso.acting import ActingPolicy
 from sso.browser_login import BrowserLogin
@@ -31,6 +34,7 @@ __all__ = ["Authentication", "BearerAuthenticator", "RequestAuthenticator", "csr
 
 CSRF_HEADER = "X-CSRF-Token"
 ACT_AS_HEADER = "X-Act-As"
+logger = logging.getLogger(__name__)
 
 
 class BearerAuthenticator:
@@ -116,13 +120,15 @@ class RequestAuthenticator:
                 key, lambda: client.exchange(token, requested_subject=customer)
             )
         except TokenEndpointError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
-                raise Forbidden("The identity provider did not allow acting for them.") from None
-            raise InvalidToken("identity provider unavailable") from None
+            raise _exchange_refused(exc) from None
         acting = await self._bearer.authenticate(f"Bearer {customer_token}")
         if acting.actor is None or acting.actor.subject != employee.subject:
-            raise Forbidden("The identity provider did not allow acting for them.")
-        return acting
+            logger.warning("act-as: the exchanged token does not name the employee as its actor")
+            raise Forbidden("The identity provider's token does not name you as the one acting.")
+        # The employee's role was checked on their own token before the exchange: it holds
+        # even when the provider's `act` claim carries no roles.
+        actor = Actor(acting.actor.subject, acting.actor.roles | employee.roles)
+        return dataclasses.replace(acting, actor=actor)
 
     async def session(self, request: Request) -> Session | None:
         """The request's live browser session, if it carries one."""
@@ -130,6 +136,24 @@ class RequestAuthenticator:
         if self._login is None or not session_id:
             return None
         return await self._login.current(session_id)
+
+
+def _exchange_refused(exc: TokenEndpointError) -> Exception:
+    """The true reason an act-as exchange failed, logged with the provider's description."""
+    logger.warning(
+        "act-as: the identity provider refused the token exchange: %s (HTTP %s): %s",
+        exc.error,
+        exc.status,
+        exc.description or "no error_description",
+    )
+    if exc.status is None or exc.status >= 500:
+        return InvalidToken("identity provider unavailable")
+    if exc.error == "unsupported_grant_type":
+        return Forbidden(
+            "The identity provider does not support token exchange (unsupported_grant_type); "
+            "acting for customers is unavailable."
+        )
+    return Forbidden(f"The identity provider refused to let you act for them ({exc.error}).")
 
 
 def csrf_failure(request: Request, session: Session, allowed_origins: frozenset[str]) -> str | None:

@@ -42,3 +42,14 @@ def test_the_redis_prefix_defaults_to_pg_and_refuses_glob_characters(
         monkeypatch.setenv("PORTALGATE_REDIS_PREFIX", bad)
         with pytest.raises(ValidationError, match="redis_prefix"):
             Settings()
+
+
+def test_login_settings_refuse_what_cannot_work_naming_the_variable() -> None:
+    with pytest.raises(ValidationError, match="PORTALGATE_LOGIN_SCOPES must include openid"):
+        Settings(login_scopes=("profile",))
+    with pytest.raises(ValidationError, match="PORTALGATE_LOGIN_RESOURCE: 'api' is not"):
+        Settings(login_resource=("api",))
+    with pytest.raises(ValidationError, match="PORTALGATE_LOGIN_EXTRA_PARAMS may not set scope"):
+        Settings(login_extra_params={"scope": "openid admin"})
+    fine = Settings(login_resource=("https://api.example.com/",), login_extra_params={"x": "1"})
+    assert fine.login_refresh is True

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -103,12 +104,24 @@ def provider() -> Iterator[OidcProvider]:
         yield op
 
 
+def _without_token_exchange(registry: dict[str, Any]) -> None:
+    # oidc-provider has no token exchange grant: a registry that needs it does not start.
+    registry["connectors"]["orders"]["auth"] = {"scheme": "forward"}
+
+
 @pytest.fixture
 async def provider_gateway(
-    provider: OidcProvider, stack: DemoStack, tracer_provider: TracerProvider
+    provider: OidcProvider,
+    stack: DemoStack,
+    tracer_provider: TracerProvider,
+    registry_variant: Callable[[Callable[[dict[str, Any]], None]], Path],
 ) -> AsyncIterator[Gateway]:
     async with open_gateway(
-        stack, tracer_provider, issuer=provider.issuer, audience=RESOURCE
+        stack,
+        tracer_provider,
+        registry_path=registry_variant(_without_token_exchange),
+        issuer=provider.issuer,
+        audience=RESOURCE,
     ) as running:
         yield running
 

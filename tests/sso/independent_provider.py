@@ -21,7 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,12 +87,14 @@ def run_provider(
     jwks: str | None = None,
     client_id: str = CLIENT_ID,
     gateway_url: str | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> Iterator[OidcProvider]:
     """Start server.mjs, wait for its LISTENING line, and stop it on exit; with
     `gateway_url`, the client is registered for that gateway's callback and back-channel
-    logout."""
+    logout; `options` are more of its OIDC_* variables (see server.mjs)."""
     env = {
         **os.environ,
+        **(options or {}),
         "PORT": str(port),
         "OIDC_CLIENT_ID": client_id,
         "OIDC_CLIENT_SECRET": secret,

@@ -18,6 +18,14 @@
 //                                       Back-Channel Logout at <url>/auth/backchannel-logout
 //                                       (ending the session at /session/end posts a
 //                                       logout_token there)
+// As a company registers the gateway (all optional; the defaults keep the set-up above):
+//   OIDC_REDIRECT_URIS                  more redirect URIs for the client, comma-separated
+//                                       (the gateway's /auth/callback)
+//   OIDC_DEFAULT_RESOURCE               the resource of a request that names none; "" for
+//                                       none, so that only `resource` gets a JWT for the API
+//                                       (otherwise the access token is opaque, userinfo only)
+//   OIDC_OFFLINE_ACCESS=1               offline_access scope and refresh_token grant
+//   OIDC_CLIENT_TOKEN_CLAIMS            JSON claims added to client_credentials tokens
 //
 // Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
 // audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
@@ -38,7 +46,10 @@ const RESOURCES = {
   'urn:portalgate': { scope: 'orders:read profile:read' },
   'urn:other-api': { scope: 'reports:read' },
 };
-const DEFAULT_RESOURCE = 'urn:portalgate';
+const DEFAULT_RESOURCE = process.env.OIDC_DEFAULT_RESOURCE ?? 'urn:portalgate';
+const extraRedirectUris = (process.env.OIDC_REDIRECT_URIS ?? '').split(',').filter(Boolean);
+const offlineAccess = process.env.OIDC_OFFLINE_ACCESS === '1';
+const clientTokenClaims = JSON.parse(process.env.OIDC_CLIENT_TOKEN_CLAIMS ?? '{}');
 const ACCESS_TOKEN_TTL_S = 300;
 const REDIRECT_URI = 'http://127.0.0.1:9/callback'; // never contacted: tests stop at the redirect
 
@@ -51,7 +62,7 @@ const accessTokenAlg = process.env.OIDC_ACCESS_TOKEN_ALG ?? 'RS256';
 const gatewayUrl = process.env.OIDC_GATEWAY_URL;
 const gatewayClient = gatewayUrl
   ? {
-      redirect_uris: [REDIRECT_URI, `${gatewayUrl}/auth/callback`],
+      redirect_uris: [REDIRECT_URI, ...extraRedirectUris, `${gatewayUrl}/auth/callback`],
       backchannel_logout_uri: `${gatewayUrl}/auth/backchannel-logout`,
       backchannel_logout_session_required: true,
     }
@@ -86,16 +97,16 @@ const provider = new Provider(issuer, {
     {
       client_id: clientId,
       client_secret: clientSecret,
-      grant_types: ['client_credentials', 'authorization_code'],
+      grant_types: ['client_credentials', 'authorization_code', ...(offlineAccess ? ['refresh_token'] : [])],
       response_types: ['code'],
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: [REDIRECT_URI, ...extraRedirectUris],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: accessTokenAlg,
-      scope: 'openid orders:read profile:read reports:read',
+      scope: `openid orders:read profile:read reports:read${offlineAccess ? ' offline_access' : ''}`,
       ...gatewayClient,
     },
   ],
-  scopes: ['openid', 'orders:read', 'profile:read', 'reports:read'],
+  scopes: ['openid', 'orders:read', 'profile:read', 'reports:read', ...(offlineAccess ? ['offline_access'] : [])],
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
   jwks,
@@ -108,7 +119,8 @@ const provider = new Provider(issuer, {
     backchannelLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: async () => DEFAULT_RESOURCE,
+      // A request naming one resource gets it; one naming none gets DEFAULT_RESOURCE.
+      defaultResource: async (_ctx, _client, oneOf) => (DEFAULT_RESOURCE || oneOf || undefined),
       getResourceServerInfo: async (_ctx, resourceIndicator) => {
         const resource = RESOURCES[resourceIndicator];
         if (!resource) {
@@ -129,7 +141,7 @@ const provider = new Provider(issuer, {
   fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
   // A claim the gateway maps to Principal.tenant; everything else is oidc-provider's own.
   extraTokenClaims: async (_ctx, token) =>
-    token.kind === 'ClientCredentials' ? { tenant: 'acme' } : undefined,
+    token.kind === 'ClientCredentials' ? { tenant: 'acme', ...clientTokenClaims } : undefined,
 });
 
 // Login and consent without a page: sign in `subject` and grant everything asked for.
