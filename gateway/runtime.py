@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from gateway.middleware.rate_limiter import RateLimits
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
 from sso.browser_login import BrowserLogin
+from sso.client_setup import client_authentication, has_client_credentials
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime", "open_runtime"]
 
+logger = logging.getLogger(__name__)
 _START_TIMEOUT_S = 10.0
 _ENV = "environment"
 
@@ -126,10 +129,14 @@ def _policy(settings: Settings, audience: str, use: TokenUse) -> TokenPolicy:
 def _token_client(
     settings: Settings, metadata: OidcMetadata, session: aiohttp.ClientSession
 ) -> TokenEndpointClient | None:
-    if not settings.client_id or settings.client_secret is None:
+    if not has_client_credentials(settings):
         return None
     return TokenEndpointClient(
-        metadata.token_endpoint, settings.client_id, settings.client_secret, session
+        metadata.token_endpoint,
+        settings.client_id,
+        settings.client_secret,
+        session,
+        authentication=client_authentication(settings, metadata),
     )
 
 
@@ -154,7 +161,7 @@ def _browser_login(
             _ENV,
             "PORTALGATE_CLIENT_ID",
             "browser sign-in (PORTALGATE_PUBLIC_URL) needs PORTALGATE_CLIENT_ID and "
-            "PORTALGATE_CLIENT_SECRET",
+            "PORTALGATE_CLIENT_SECRET (or a private key for private_key_jwt)",
         )
     id_tokens = TokenValidator(_policy(settings, settings.client_id, "id"), jwks)
     return BrowserLogin(
@@ -179,6 +186,8 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, load_kinds())
+    for warning in registry.warnings:
+        logger.warning("%s", warning)
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await _discover(settings, idp_session)
