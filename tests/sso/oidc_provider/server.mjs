@@ -13,6 +13,9 @@
 //   OIDC_JWKS                           the private signing JWKS as JSON; the first key of a
 //                                       type signs. Without it, one RSA and one P-256 key
 //                                       are generated at start.
+//   OIDC_JWT_CLIENT_JWKS                public keys of the private_key_jwt client; see
+//                                       client_auth.mjs for the clients of each
+//                                       authentication method (refresh, token exchange)
 //
 // Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
 // audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
@@ -28,6 +31,8 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import Provider, { errors } from 'oidc-provider';
+
+import { clientAuthClients, refreshTokens, registerTokenExchange } from './client_auth.mjs';
 
 const RESOURCES = {
   'urn:portalgate': { scope: 'orders:read profile:read' },
@@ -80,7 +85,15 @@ const provider = new Provider(issuer, {
       id_token_signed_response_alg: accessTokenAlg,
       scope: 'openid orders:read profile:read reports:read',
     },
+    ...clientAuthClients({
+      clientId,
+      clientSecret,
+      redirectUri: REDIRECT_URI,
+      alg: accessTokenAlg,
+      scope: 'openid orders:read profile:read reports:read',
+    }),
   ],
+  ...refreshTokens,
   scopes: ['openid', 'orders:read', 'profile:read', 'reports:read'],
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -133,6 +146,13 @@ async function finishInteraction(req, res) {
   const result = { consent: { grantId: await grant.save() } };
   await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
 }
+
+registerTokenExchange(provider, {
+  jwks,
+  resources: RESOURCES,
+  ttl: ACCESS_TOKEN_TTL_S,
+  alg: accessTokenAlg,
+});
 
 const callback = provider.callback();
 server.on('request', (req, res) => {
