@@ -61,7 +61,16 @@ class ClientAssertions:
     def _verified_claims(self, assertion: str, audiences: Sequence[str]) -> dict[str, Any]:
         if not self._keys:
             raise _refused("no key is registered for private_key_jwt")
-        for key in self._keys:
+        try:
+            alg = jwt.get_unverified_header(assertion).get("alg")
+        except jwt.InvalidTokenError:
+            raise _refused("client_assertion is not a JWT") from None
+        if alg not in ASSERTION_ALGORITHMS:
+            raise _refused(
+                f"client_assertion must be signed with {', '.join(ASSERTION_ALGORITHMS)}"
+            )
+        kind = ec.EllipticCurvePublicKey if alg == "ES256" else rsa.RSAPublicKey
+        for key in (k for k in self._keys if isinstance(k, kind)):
             try:
                 claims: dict[str, Any] = jwt.decode(
                     assertion,
@@ -72,7 +81,7 @@ class ClientAssertions:
                     leeway=_LEEWAY_S,
                     options={"require": ["iss", "sub", "aud", "exp", "jti"]},
                 )
-            except (jwt.InvalidSignatureError, jwt.InvalidKeyError, jwt.InvalidAlgorithmError):
+            except jwt.InvalidSignatureError:
                 continue  # another registered key may have signed it
             except jwt.InvalidTokenError as exc:
                 raise _refused(f"client_assertion refused: {exc}") from None
