@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
 from config.settings import Settings
+from config.upstream_auth import TargetParameter
 from sso.client_key import jwk_thumbprint
 from sso.client_setup import client_authentication
 from sso.discovery import OidcMetadata, discover
@@ -227,3 +228,40 @@ async def test_an_unregistered_key_is_invalid_client_with_the_providers_reason(
     assert (caught.value.error, caught.value.status) == ("invalid_client", 401)
     assert caught.value.description  # oidc-provider's words: "client authentication failed"
     assert caught.value.description in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("target", "parameter", "audience"),
+    [
+        (OTHER_RESOURCE, "auto", OTHER_RESOURCE),  # a URI goes out as `resource`
+        (OTHER_RESOURCE, "both", OTHER_RESOURCE),
+        # oidc-provider ignores `audience` (RFC 8707 only): its default resource applies.
+        (OTHER_RESOURCE, "audience", RESOURCE),
+        ("other-api", "auto", RESOURCE),  # a plain name can only be `audience`
+    ],
+)
+async def test_the_target_is_sent_as_the_registry_says(
+    provider: OidcProvider,
+    metadata: OidcMetadata,
+    session: aiohttp.ClientSession,
+    keys: Keys,
+    target: str,
+    parameter: TargetParameter,
+    audience: str,
+) -> None:
+    client = make_client("client_secret_basic", provider, metadata, session, keys.rsa)
+
+    grant = await client.client_credentials(target, target_parameter=parameter)
+
+    assert claims_of(grant.access_token)["aud"] == audience
+
+
+async def test_a_plain_name_forced_into_resource_is_the_providers_invalid_target(
+    provider: OidcProvider, metadata: OidcMetadata, session: aiohttp.ClientSession, keys: Keys
+) -> None:
+    client = make_client("client_secret_post", provider, metadata, session, keys.rsa)
+
+    with pytest.raises(TokenEndpointError) as caught:
+        await client.client_credentials("other-api", target_parameter="resource")
+
+    assert (caught.value.error, caught.value.status) == ("invalid_target", 400)
