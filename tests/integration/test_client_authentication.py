@@ -4,7 +4,8 @@ exchange (orders), with client_secret_basic, client_secret_post and private_key_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,21 @@ async def test_an_unregistered_key_is_refused_by_the_issuer_with_its_reason(
 
     assert body["errors"][0]["extensions"] == {"code": "UPSTREAM_REJECTED", "connector": "support"}
     assert stack.issuer.client_auth_methods == {}
+
+
+async def test_start_up_logs_a_warning_for_a_plain_name_audience(
+    stack: DemoStack,
+    tracer_provider: TracerProvider,
+    registry_variant: Callable[[Callable[[dict[str, Any]], None]], Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def plain_name(data: dict[str, Any]) -> None:
+        del data["connectors"]["support"]["auth"]["target_parameter"]
+
+    with caplog.at_level(logging.WARNING, logger="gateway.runtime"):
+        async with open_gateway(stack, tracer_provider, registry_path=registry_variant(plain_name)):
+            pass
+
+    warnings = [r.getMessage() for r in caplog.records if r.name == "gateway.runtime"]
+    assert len(warnings) == 1
+    assert "connectors.support.auth.audience: 'support-portal' is not a URI" in warnings[0]
