@@ -448,3 +448,26 @@ def test_target_parameter_forces_the_parameter_and_silences_the_warning(tmp_path
     assert caught.value.key.startswith(
         "connectors.support.auth.client_credentials.target_parameter"
     )
+
+
+def test_check_with_secrets_accepts_a_private_key_instead_of_a_client_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = {
+        "CRM_API_KEY": "k",
+        "ORDERS_TOKEN": "t",
+        "BILLING_USER": "u",
+        "BILLING_PASSWORD": "p",
+        "SUPPORT_API_KEY": "s",
+        "PORTALGATE_CLIENT_ID": "portalgate",
+        "PORTALGATE_CLIENT_PRIVATE_KEY_FILE": "/run/secrets/portalgate.pem",
+    }
+    for name, value in {**ENV, **secrets}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PORTALGATE_CLIENT_SECRET", raising=False)
+
+    status = main(["check", "--secrets", str(EXAMPLE)])
+
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert out.strip().endswith("4 identity links")
