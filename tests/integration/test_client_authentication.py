@@ -1,6 +1,7 @@
 """The gateway authenticates its OAuth client the configured way on every call to the dev
 issuer's token endpoint: browser login, refresh, client credentials (support) and token
-exchange (orders), with client_secret_basic, client_secret_post and private_key_jwt."""
+exchange (orders, and `X-Act-As`), with client_secret_basic, client_secret_post and
+private_key_jwt."""
 
 from __future__ import annotations
 
@@ -81,11 +82,17 @@ async def test_every_token_request_uses_the_configured_method(
             viewer = body["data"]["viewer"]
             assert viewer["profile"]["lastName"] and viewer["tickets"] is not None
             assert viewer["orders"]["totalCount"] is not None
+        acting = await gateway.client.post(  # an employee's token exchanged for a customer's
+            "/graphql",
+            json={"query": "{ viewer { profile { lastName } } }"},
+            headers={**gateway.auth("emp-001"), "X-Act-As": "cust-003"},
+        )
+        assert acting.json()["data"]["viewer"]["profile"]["lastName"], acting.text
 
     # login 1, a refresh per cookie request (3 with /auth/session), an exchange per new
-    # user token (2), client credentials 1: all with the one method
+    # user token (2), client credentials 1, the employee's exchange 1: all with one method
     assert list(stack.issuer.client_auth_methods) == [method]
-    assert stack.issuer.client_auth_methods[method] >= 6
+    assert stack.issuer.client_auth_methods[method] >= 7
 
 
 async def test_private_key_jwt_without_a_key_fails_at_start_up_naming_the_setting(
