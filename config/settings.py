@@ -93,6 +93,27 @@ class Settings(BaseSettings):
     # client_credentials / token_exchange upstream schemes.
     client_id: str = ""
     client_secret: SecretStr | None = None
+    token_endpoint_auth_method: Literal[
+        "client_secret_basic", "client_secret_post", "private_key_jwt"
+    ] = Field(
+        default="client_secret_basic",
+        description="how the client authenticates at the token endpoint, for every grant",
+    )
+    client_private_key_file: Path | None = Field(
+        default=None, description="PEM private key for private_key_jwt (RSA or EC P-256)"
+    )
+    client_private_key: SecretStr | None = Field(
+        default=None, description="the same PEM key from the environment instead of a file"
+    )
+    client_private_key_id: str | None = Field(
+        default=None, description="`kid` of the client assertion; default: the JWK thumbprint"
+    )
+    client_assertion_alg: Literal["RS256", "PS256", "ES256"] | None = Field(
+        default=None, description="client assertion algorithm; default: RS256 or ES256 by key"
+    )
+    client_assertion_audience: Literal["token_endpoint", "issuer"] = Field(
+        default="token_endpoint", description="`aud` of the client assertion (RFC 7523 §3)"
+    )
     public_url: str = Field(
         default="",
         description="the gateway's base URL as browsers see it; enables /auth/* when set",

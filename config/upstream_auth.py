@@ -8,6 +8,10 @@
     forward              the signed-in user's own bearer token
     token_exchange       RFC 8693: the user's token exchanged for one with the portal's audience
 
+`client_credentials` and `token_exchange` name the wanted token's target; how it is sent
+is `target_parameter`: `auto` (an absolute URI as RFC 8707 `resource`, a plain name as
+`audience`), or `resource`, `audience` or `both` where the provider documents one.
+
 Plain data: a scheme names *where* a secret lives (an environment variable or a file),
 never the secret. `sso.upstream.UpstreamCredentials` turns these into the connectors'
 per-call auth hook, so the registry needs nothing from sso.
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,8 +36,21 @@ __all__ = [
     "Scheme",
     "SecretRef",
     "StaticBearerAuth",
+    "TargetParameter",
     "TokenExchangeAuth",
+    "is_resource_uri",
 ]
+
+TargetParameter = Literal["auto", "resource", "audience", "both"]
+
+
+def is_resource_uri(target: str) -> bool:
+    """An RFC 8707 resource indicator: an absolute URI without a fragment."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and "#" not in target
 
 
 class SecretRef(BaseModel):
@@ -104,6 +122,7 @@ class ClientCredentialsAuth(_Scheme):
     scheme: Literal["client_credentials"]
     audience: str | None = None
     scope: str | None = None
+    target_parameter: TargetParameter = "auto"
 
 
 class ForwardTokenAuth(_Scheme):
@@ -118,6 +137,7 @@ class TokenExchangeAuth(_Scheme):
     scheme: Literal["token_exchange"]
     audience: str
     scope: str | None = None
+    target_parameter: TargetParameter = "auto"
 
 
 Scheme = (

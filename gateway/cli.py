@@ -38,6 +38,8 @@ from sso.upstream import UpstreamCredentials
 
 __all__ = ["GatewayServer", "main"]
 
+# Any of these authenticates the gateway's client (see sso/client_setup.py).
+_CLIENT_CREDENTIALS = ("CLIENT_SECRET", "CLIENT_PRIVATE_KEY", "CLIENT_PRIVATE_KEY_FILE")
 EXAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "registry.example.yaml"
 
 
@@ -69,7 +71,8 @@ def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> 
     registry = load_registry(path, environ, load_kinds())
     if secrets:
         oauth_ready = bool(
-            environ.get("PORTALGATE_CLIENT_ID") and environ.get("PORTALGATE_CLIENT_SECRET")
+            environ.get("PORTALGATE_CLIENT_ID")
+            and any(environ.get(f"PORTALGATE_{name}") for name in _CLIENT_CREDENTIALS)
         )
         static = {
             name: spec.auth
@@ -82,12 +85,14 @@ def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> 
                 raise ConfigError(
                     path,
                     f"connectors.{name}.auth.scheme",
-                    f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET",
+                    f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET "
+                    "(or a private key for private_key_jwt)",
                 )
-    return (
+    summary = (
         f"{path}: ok: {len(registry.connectors)} connectors, "
         f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"
     )
+    return "\n".join([*(f"warning: {w}" for w in registry.warnings), summary])
 
 
 class GatewayServer(uvicorn.Server):

@@ -44,6 +44,7 @@ from sso.audit import AuditSink, LoggingAuditSink
 from sso.backchannel import BackchannelLogout, logout_token_policy
 from sso.browser_login import BrowserLogin
 from sso.claims import ClaimMapping
+from sso.client_setup import client_authentication, has_client_credentials
 from sso.discovery import OidcMetadata, discover
 from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime", "open_runtime"]
 
+logger = logging.getLogger(__name__)
 _START_TIMEOUT_S = 10.0
 _ENV = "environment"
 logger = logging.getLogger(__name__)
@@ -224,10 +226,14 @@ def _claim_mapping(registry: Registry, settings: Settings) -> ClaimMapping:
 def _token_client(
     settings: Settings, metadata: OidcMetadata, session: aiohttp.ClientSession
 ) -> TokenEndpointClient | None:
-    if not settings.client_id or settings.client_secret is None:
+    if not has_client_credentials(settings):
         return None
     return TokenEndpointClient(
-        metadata.token_endpoint, settings.client_id, settings.client_secret, session
+        metadata.token_endpoint,
+        settings.client_id,
+        settings.client_secret,
+        session,
+        authentication=client_authentication(settings, metadata),
     )
 
 
@@ -254,7 +260,7 @@ def _browser_login(
             _ENV,
             "PORTALGATE_CLIENT_ID",
             "browser sign-in (PORTALGATE_PUBLIC_URL) needs PORTALGATE_CLIENT_ID and "
-            "PORTALGATE_CLIENT_SECRET",
+            "PORTALGATE_CLIENT_SECRET (or a private key for private_key_jwt)",
         )
     id_tokens = TokenValidator(_policy(settings, settings.client_id, "id"), jwks)
     return BrowserLogin(
@@ -287,6 +293,8 @@ async def open_runtime(
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, load_kinds())
     claim_mapping = _claim_mapping(registry, settings)
+    for warning in registry.warnings:
+        logger.warning("%s", warning)
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await _discover(settings, idp_session)

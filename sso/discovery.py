@@ -30,6 +30,8 @@ class OidcMetadata(BaseModel):
     grant_types_supported: tuple[str, ...] = ()
     id_token_signing_alg_values_supported: tuple[str, ...] = ()
     code_challenge_methods_supported: tuple[str, ...] = ()
+    token_endpoint_auth_methods_supported: tuple[str, ...] = ()
+    token_endpoint_auth_signing_alg_values_supported: tuple[str, ...] = ()
     # RFC 9207: the provider puts `iss` in every authorization response.
     authorization_response_iss_parameter_supported: bool = False
 

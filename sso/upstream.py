@@ -153,20 +153,24 @@ class UpstreamCredentials:
         client = self._client
         match scheme:
             case ClientCredentialsAuth() if client is not None:
-                audience, scope = scheme.audience, scheme.scope
+                audience, scope, target = scheme.audience, scheme.scope, scheme.target_parameter
                 key = f"cc|{connector}"
                 token = await self._tokens.get(
-                    key, lambda: client.client_credentials(audience, scope)
+                    key,
+                    lambda: client.client_credentials(audience, scope, target_parameter=target),
                 )
                 return token, key
             case ForwardTokenAuth():
                 return self._user_token(connector, principal), None
             case TokenExchangeAuth() if client is not None:
                 user_token = self._user_token(connector, principal)
-                audience, scope = scheme.audience, scheme.scope
+                audience, scope, target = scheme.audience, scheme.scope, scheme.target_parameter
                 key = f"tx|{connector}|{_token_key(user_token)}"
                 token = await self._tokens.get(
-                    key, lambda: client.exchange(user_token, audience=audience, scope=scope)
+                    key,
+                    lambda: client.exchange(
+                        user_token, audience=audience, scope=scope, target_parameter=target
+                    ),
                 )
                 return token, key
         raise ConnectorUnavailable(connector, f"{connector}: no credentials configured")

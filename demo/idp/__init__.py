@@ -6,6 +6,7 @@ token_endpoint.py  POST /token: code, refresh, client credentials, token exchang
 mint.py            claims and signatures of access and id tokens
 grants.py          browser sessions, codes and refresh token families (in memory)
 clients.py         the registered client, client authentication, allowed redirects
+client_assertion.py private_key_jwt: registered public keys, single-use assertions
 people.py          demo customers and employees who can sign on
 keys.py            RS256 and ES256 keys, rotation and the JWKS
 backchannel.py     back-channel logout tokens posted to the client at end_session

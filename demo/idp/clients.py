@@ -1,8 +1,9 @@
 """The one registered OAuth client and how it proves itself.
 
 Token requests authenticate the client with `client_secret_basic` (RFC 6749 §2.3.1:
-`Authorization: Basic base64(urlencode(id):urlencode(secret))`) or `client_secret_post`
-(`client_id` and `client_secret` in the form), never both at once.
+`Authorization: Basic base64(urlencode(id):urlencode(secret))`), `client_secret_post`
+(`client_id` and `client_secret` in the form) or `private_key_jwt` (a `client_assertion`
+signed with a key registered for the client, see client_assertion.py), never two at once.
 
 Redirect URIs are not registered one by one: for development, any
 `http://127.0.0.1:<port>/...` or `http://localhost:<port>/...` whose path ends in
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, urlsplit
 
+from demo.idp.client_assertion import JWT_BEARER, ClientAssertions
 from demo.idp.errors import OAuthError
 
 __all__ = [
@@ -47,9 +49,15 @@ class ClientRegistration:
 
 
 def authenticate_client(
-    client: ClientRegistration, authorization: str | None, form: Mapping[str, str]
-) -> str | None:
-    """The authenticated client id, or None if the request carries no client credentials.
+    client: ClientRegistration,
+    authorization: str | None,
+    form: Mapping[str, str],
+    *,
+    assertions: ClientAssertions | None = None,
+    audiences: tuple[str, ...] = (),
+) -> tuple[str, str] | None:
+    """The authenticated client id and the method it used, or None if the request carries
+    no client credentials. `assertions` and `audiences` check a private_key_jwt.
 
     Raises OAuthError: `invalid_request` (400) when two methods are used at once,
     `invalid_client` (401) for wrong credentials or a client without a secret.
@@ -58,8 +66,11 @@ def authenticate_client(
     if authorization and basic is None and authorization.lower().startswith("basic"):
         raise OAuthError("invalid_client", "malformed Basic credentials", status=401)
     posted_secret = form.get("client_secret")
-    if basic is not None and posted_secret is not None:
+    assertion = form.get("client_assertion")
+    if sum(x is not None for x in (basic, posted_secret, assertion)) > 1:
         raise OAuthError("invalid_request", "use one client authentication method, not two")
+    if assertion is not None:
+        return _assertion_client(assertion, form, assertions, audiences), "private_key_jwt"
     if basic is not None:
         client_id, secret = basic
         posted_id = form.get("client_id")
@@ -73,7 +84,23 @@ def authenticate_client(
         return None
     if not client.matches(client_id, secret):
         raise OAuthError("invalid_client", "unknown client or wrong secret", status=401)
-    return client.client_id
+    return client.client_id, "client_secret_basic" if basic else "client_secret_post"
+
+
+def _assertion_client(
+    assertion: str,
+    form: Mapping[str, str],
+    assertions: ClientAssertions | None,
+    audiences: tuple[str, ...],
+) -> str:
+    if form.get("client_assertion_type") != JWT_BEARER:
+        raise OAuthError("invalid_request", f"client_assertion_type must be {JWT_BEARER}")
+    if assertions is None:
+        raise OAuthError("invalid_client", "private_key_jwt is not enabled", status=401)
+    client_id = assertions.verify(assertion, audiences)
+    if form.get("client_id", client_id) != client_id:
+        raise OAuthError("invalid_client", "client_id does not match", status=401)
+    return client_id
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:

@@ -33,6 +33,7 @@ from demo.idp.authorization import (
     parse_authorization_request,
 )
 from demo.idp.backchannel import send_logout_tokens
+from demo.idp.client_assertion import ASSERTION_ALGORITHMS, ClientAssertions, PublicKey
 from demo.idp.clients import ClientRegistration, is_loopback_url
 from demo.idp.grants import BrowserSession, GrantStore
 from demo.idp.keys import KeyAlgorithm, KeyRing
@@ -57,7 +58,8 @@ class DevIssuer(DemoServer):
     `demo_employees()`); the issuer is its own URL.
 
     One confidential client is registered: `client_id` with `client_secret` (generated
-    when None; read it back from the attribute). Access tokens live `token_ttl_s`,
+    when None; read it back from the attribute), and for private_key_jwt the public keys
+    given to `register_client_key()`. Access tokens live `token_ttl_s`,
     authorization codes `code_ttl_s`, refresh tokens and browser sessions `refresh_ttl_s`.
     Call `issue_token()` (after `start()`) to mint tokens directly in tests and tools.
     With `backchannel_logout_uri` set (a loopback URL, as a client would register it),
@@ -92,7 +94,10 @@ class DevIssuer(DemoServer):
             code_ttl_s=code_ttl_s, refresh_ttl_s=refresh_ttl_s, session_ttl_s=refresh_ttl_s
         )
         self._client = ClientRegistration(client_id, self.client_secret)
-        self._token_endpoint = TokenEndpoint(self._mint, self._grants, self._client, self._people)
+        self._assertions = ClientAssertions(client_id)
+        self._token_endpoint = TokenEndpoint(
+            self._mint, self._grants, self._client, self._people, self._assertions
+        )
         self._backchannel_logout_uri: str | None = None
 
     def __repr__(self) -> str:
@@ -134,6 +139,15 @@ class DevIssuer(DemoServer):
     def kid(self) -> str:
         """The id of the key that signs new tokens; RuntimeError before the first key."""
         return self._keys.current.kid
+
+    def register_client_key(self, key: PublicKey) -> None:
+        """Accept private_key_jwt assertions of the client signed by `key`'s private half."""
+        self._assertions.register(key)
+
+    @property
+    def client_auth_methods(self) -> dict[str, int]:
+        """How many token requests authenticated the client with each method."""
+        return dict(self._token_endpoint.auth_methods)
 
     def rotate_key(self, algorithm: KeyAlgorithm = "RS256") -> str:
         """Sign new tokens with a fresh key (RS256 or ES256), keep publishing the old ones;
@@ -207,7 +221,12 @@ class DevIssuer(DemoServer):
             "grant_types_supported": list(GRANT_TYPES),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ],
+            "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": list(SCOPES),
             "prompt_values_supported": ["none", "login", "consent", "select_account"],

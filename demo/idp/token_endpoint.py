@@ -7,14 +7,16 @@
                          `requested_subject`) a customer's token with `act` = the employee
     password             username + password, client authentication optional
 
-Every grant but `password` needs client authentication. Answers are JSON and never
-cached; errors are `{"error", "error_description"}` (400, 401 invalid_client, 403
-access_denied).
+Every grant but `password` needs client authentication (client_secret_basic,
+client_secret_post or private_key_jwt; `auth_methods` counts which were used). Answers
+are JSON and never cached; errors are `{"error", "error_description"}` (400, 401
+invalid_client, 403 access_denied).
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +24,7 @@ import jwt
 from aiohttp import web
 
 from demo.idp.authorization import pkce_matches
+from demo.idp.client_assertion import ClientAssertions
 from demo.idp.clients import ClientRegistration, authenticate_client
 from demo.idp.errors import OAuthError, oauth_error_response
 from demo.idp.grants import GrantStore
@@ -50,12 +53,19 @@ class TokenEndpoint:
     """Handles POST /token for the issuer's one client."""
 
     def __init__(
-        self, mint: Mint, grants: GrantStore, client: ClientRegistration, people: Directory
+        self,
+        mint: Mint,
+        grants: GrantStore,
+        client: ClientRegistration,
+        people: Directory,
+        assertions: ClientAssertions,
     ) -> None:
         self._mint = mint
         self._grants = grants
         self._client = client
         self._people = people
+        self._assertions = assertions
+        self.auth_methods: Counter[str] = Counter()
         self._handlers: dict[str, _Grant] = {
             "authorization_code": self._authorization_code,
             "refresh_token": self._refresh_token,
@@ -72,11 +82,21 @@ class TokenEndpoint:
             handler = self._handlers.get(grant_type)
             if handler is None:
                 raise OAuthError("unsupported_grant_type", f"supported: {', '.join(GRANT_TYPES)}")
-            client_id = authenticate_client(
-                self._client, request.headers.get("Authorization"), form
+            # RFC 7523 §3: `aud` names the token endpoint (or, commonly, the issuer).
+            endpoint = f"{self._mint.issuer}/token"
+            authenticated = authenticate_client(
+                self._client,
+                request.headers.get("Authorization"),
+                form,
+                assertions=self._assertions,
+                audiences=(endpoint, self._mint.issuer),
             )
-            if client_id is None and grant_type != "password":
+            if authenticated is None and grant_type != "password":
                 raise OAuthError("invalid_client", "client authentication is required", status=401)
+            client_id = None
+            if authenticated is not None:
+                client_id, method = authenticated
+                self.auth_methods[method] += 1
             body = handler(form, client_id)
         except OAuthError as exc:
             return oauth_error_response(exc)

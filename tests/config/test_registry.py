@@ -405,3 +405,69 @@ def test_check_returns_2_and_names_the_file_and_key_on_stderr(
     assert status == 2
     assert out == ""
     assert f"{path}: connectors.billing.owns[1]: 'profile' is already owned by 'crm'" in err
+
+
+def test_a_plain_name_audience_is_a_warning_that_steers_to_a_resource_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    data = example()
+    data["connectors"]["support"]["auth"] = {
+        "scheme": "client_credentials",
+        "audience": "support-portal",
+    }
+    data["connectors"]["orders"]["auth"] = {
+        "scheme": "token_exchange",
+        "audience": "https://orders.example.com/",
+    }
+    path = write(tmp_path, data)
+
+    status = main(["check", str(path)])
+
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert status == 0 and err == ""
+    assert len(lines) == 2  # one warning (support), then the summary
+    assert lines[0].startswith(f"warning: {path}: connectors.support.auth.audience:")
+    assert "'support-portal' is not a URI" in lines[0]
+    assert "resource URI" in lines[0] and "target_parameter: audience" in lines[0]
+    assert lines[1].endswith("4 identity links")
+    registry = load_registry(path, ENV, discover_kinds())
+    assert registry.warnings == (lines[0].removeprefix("warning: "),)
+
+
+def test_target_parameter_forces_the_parameter_and_silences_the_warning(tmp_path: Path) -> None:
+    data = example()
+    data["connectors"]["support"]["auth"]["target_parameter"] = "both"
+    assert load_registry(write(tmp_path, data), ENV, discover_kinds()).warnings == ()
+
+    data["connectors"]["support"]["auth"]["target_parameter"] = "header"
+    with pytest.raises(ConfigError) as caught:
+        load_registry(write(tmp_path, data), ENV, discover_kinds())
+    assert caught.value.key.startswith(
+        "connectors.support.auth.client_credentials.target_parameter"
+    )
+
+
+def test_check_with_secrets_accepts_a_private_key_instead_of_a_client_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = {
+        "CRM_API_KEY": "k",
+        "ORDERS_TOKEN": "t",
+        "BILLING_USER": "u",
+        "BILLING_PASSWORD": "p",
+        "SUPPORT_API_KEY": "s",
+        "PORTALGATE_CLIENT_ID": "portalgate",
+        "PORTALGATE_CLIENT_PRIVATE_KEY_FILE": "/run/secrets/portalgate.pem",
+    }
+    for name, value in {**ENV, **secrets}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PORTALGATE_CLIENT_SECRET", raising=False)
+
+    status = main(["check", "--secrets", str(EXAMPLE)])
+
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert out.strip().endswith("4 identity links")

@@ -52,6 +52,12 @@ async def test_discovery_points_at_its_own_endpoints(
     assert document["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
+    ]
+    assert document["token_endpoint_auth_signing_alg_values_supported"] == [
+        "RS256",
+        "PS256",
+        "ES256",
     ]
     assert {"openid", "profile", "email"} <= set(document["scopes_supported"])
 

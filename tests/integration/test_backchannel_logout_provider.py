@@ -68,6 +68,7 @@ async def provider_and_gateway(
             client_id=op.client_id,
             client_secret=op.client_secret,
             audience=RESOURCE,
+            login_resource=(RESOURCE,),
             session_backend="redis",
             **redis4.settings,
         ) as served:

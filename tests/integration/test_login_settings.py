@@ -35,7 +35,13 @@ from tests.sso.independent_provider import (
 )
 
 CALLBACK = f"{PUBLIC}/auth/callback"
-COMPANY = {"OIDC_REDIRECT_URIS": CALLBACK, "OIDC_DEFAULT_RESOURCE": ""}
+# As a company first registers the gateway: its callback, JWT access tokens only for the
+# API's resource, and (like most providers) no token exchange.
+COMPANY = {
+    "OIDC_REDIRECT_URIS": CALLBACK,
+    "OIDC_DEFAULT_RESOURCE": "",
+    "OIDC_TOKEN_EXCHANGE": "0",
+}
 RegistryVariant = Callable[[Callable[[dict[str, Any]], None]], Path]
 
 
@@ -238,7 +244,9 @@ async def test_a_connector_needing_a_grant_the_provider_lacks_stops_the_start(
 
     assert refused.value.key == "connectors.orders.auth.scheme"
     assert "urn:ietf:params:oauth:grant-type:token-exchange grant" in refused.value.problem
-    assert "lists only: implicit, authorization_code, client_credentials" in refused.value.problem
+    assert "lists only: implicit, authorization_code, refresh_token, client_credentials" in (
+        refused.value.problem
+    )
 
 
 async def employee_token(at_provider: httpx.AsyncClient, op: OidcProvider) -> str:

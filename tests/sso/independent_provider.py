@@ -88,10 +88,15 @@ def run_provider(
     client_id: str = CLIENT_ID,
     gateway_url: str | None = None,
     options: Mapping[str, str] | None = None,
+    jwt_client_jwks: str | None = None,
 ) -> Iterator[OidcProvider]:
-    """Start server.mjs, wait for its LISTENING line, and stop it on exit; with
-    `gateway_url`, the client is registered for that gateway's callback and back-channel
-    logout; `options` are more of its OIDC_* variables (see server.mjs)."""
+    """Start server.mjs, wait for its LISTENING line, and stop it on exit.
+
+    With `gateway_url`, the client is registered for that gateway's callback and
+    back-channel logout; `options` are more of its OIDC_* variables (see server.mjs);
+    `jwt_client_jwks` (public keys) registers the private_key_jwt client `<client_id>-jwt`;
+    `<client_id>-post` (client_secret_post, the same secret) is always there.
+    """
     env = {
         **os.environ,
         **(options or {}),
@@ -102,10 +107,13 @@ def run_provider(
     }
     env.pop("OIDC_JWKS", None)
     env.pop("OIDC_GATEWAY_URL", None)
+    env.pop("OIDC_JWT_CLIENT_JWKS", None)
     if jwks is not None:
         env["OIDC_JWKS"] = jwks
     if gateway_url is not None:
         env["OIDC_GATEWAY_URL"] = gateway_url
+    if jwt_client_jwks is not None:
+        env["OIDC_JWT_CLIENT_JWKS"] = jwt_client_jwks
     with tempfile.TemporaryFile() as stderr:
         # stdin stays open: server.mjs exits when it closes, even if this process dies.
         process = subprocess.Popen(  # noqa: S603 (fixed arguments, no shell)
@@ -166,10 +174,45 @@ REDIRECT_URI = "http://127.0.0.1:9/callback"  # server.mjs's; never contacted
 MAX_REDIRECTS = 10
 
 
+@dataclass(frozen=True)
+class AuthorizationCode:
+    """What the authorization step hands the token request."""
+
+    code: str
+    verifier: str
+
+
 async def code_flow(
     op: OidcProvider, *, scope: str = "openid orders:read", resource: str = RESOURCE
 ) -> dict[str, Any]:
-    """The token response of a whole authorization code flow (PKCE, state, nonce).
+    """The token response of a whole authorization code flow (PKCE, state, nonce)."""
+    granted = await authorize(op, scope=scope, resource=resource)
+    form = {
+        "grant_type": "authorization_code",
+        "code": granted.code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": granted.verifier,
+        "resource": resource,
+    }
+    headers = {"Authorization": client_authorization(op.client_id, op.client_secret)}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{op.issuer}/token", data=form, headers=headers) as resp,
+    ):
+        body: dict[str, Any] = await resp.json()
+        assert resp.status == 200, body
+    return body
+
+
+async def authorize(
+    op: OidcProvider,
+    *,
+    client_id: str | None = None,
+    scope: str = "openid orders:read",
+    resource: str = RESOURCE,
+) -> AuthorizationCode:
+    """The authorization step of the code flow (PKCE, state, nonce) for `client_id`
+    (default: the provider's basic client).
 
     Redirects are followed by hand, with a cookie jar, until one points at REDIRECT_URI.
     """
@@ -178,7 +221,7 @@ async def code_flow(
     state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     query = {
         "response_type": "code",
-        "client_id": op.client_id,
+        "client_id": client_id or op.client_id,
         "redirect_uri": REDIRECT_URI,
         "scope": scope,
         "resource": resource,
@@ -200,17 +243,6 @@ async def code_flow(
                 break
         else:
             pytest.fail(f"the code flow did not reach {REDIRECT_URI}")
-        answer = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-        assert answer.get("state") == state, answer
-        form = {
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-            "resource": resource,
-        }
-        headers = {"Authorization": client_authorization(op.client_id, op.client_secret)}
-        async with browser.post(f"{op.issuer}/token", data=form, headers=headers) as resp:
-            body: dict[str, Any] = await resp.json()
-            assert resp.status == 200, body
-    return body
+    answer = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert answer.get("state") == state, answer
+    return AuthorizationCode(code=answer["code"], verifier=verifier)

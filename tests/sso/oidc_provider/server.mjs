@@ -26,6 +26,10 @@
 //                                       (otherwise the access token is opaque, userinfo only)
 //   OIDC_OFFLINE_ACCESS=1               offline_access scope and refresh_token grant
 //   OIDC_CLIENT_TOKEN_CLAIMS            JSON claims added to client_credentials tokens
+//   OIDC_TOKEN_EXCHANGE=0               no token-exchange grant (a provider without one)
+//   OIDC_JWT_CLIENT_JWKS                public keys of the private_key_jwt client; see
+//                                       client_auth.mjs for the clients of each
+//                                       authentication method (refresh, token exchange)
 //
 // Resource indicators (RFC 8707): `urn:portalgate` (the default resource, the gateway's
 // audience in the tests) and `urn:other-api`; any other resource is `invalid_target`.
@@ -41,6 +45,8 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import Provider, { errors } from 'oidc-provider';
+
+import { clientAuthClients, refreshTokens, registerTokenExchange } from './client_auth.mjs';
 
 const RESOURCES = {
   'urn:portalgate': { scope: 'orders:read profile:read' },
@@ -105,7 +111,15 @@ const provider = new Provider(issuer, {
       scope: `openid orders:read profile:read reports:read${offlineAccess ? ' offline_access' : ''}`,
       ...gatewayClient,
     },
+    ...clientAuthClients({
+      clientId,
+      clientSecret,
+      redirectUri: REDIRECT_URI,
+      alg: accessTokenAlg,
+      scope: 'openid orders:read profile:read reports:read',
+    }),
   ],
+  ...refreshTokens,
   scopes: ['openid', 'orders:read', 'profile:read', 'reports:read', ...(offlineAccess ? ['offline_access'] : [])],
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -162,6 +176,15 @@ async function finishInteraction(req, res) {
   }
   const result = { consent: { grantId: await grant.save() } };
   await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+}
+
+if (process.env.OIDC_TOKEN_EXCHANGE !== '0') {
+  registerTokenExchange(provider, {
+    jwks,
+    resources: RESOURCES,
+    ttl: ACCESS_TOKEN_TTL_S,
+    alg: accessTokenAlg,
+  });
 }
 
 const callback = provider.callback();
