@@ -17,7 +17,9 @@ import time
 from collections.abc import Sequence
 from statistics import median, quantiles
 
-from sso.sessions import LoginAttempt, MemorySessionStore, RedisSessionStore, SessionStore
+from sso.memory_sessions import MemorySessionStore
+from sso.redis_sessions import RedisSessionStore
+from sso.sessions import LoginAttempt, SessionStore
 
 _TTL_S = 600.0
 

@@ -10,6 +10,10 @@ open_runtime(settings, tracer_provider, environ)
      AsyncExitStack
   5. build sources, the record cache, authentication (with the registry's claim mapping,
      checked against the roles the gateway knows), browser login and back-channel logout
+
+The builders live beside it: gateway/runtime_sso.py for the sign-on side (steps 2 and 5),
+gateway/runtime_data.py for the data side (steps 3 and 5); this module only orders them
+and owns what they open.
 """
 
 from __future__ import annotations
@@ -31,28 +35,19 @@ from config.errors import ConfigError
 from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
-from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from connectors.base import Connector
-from gateway.data.record_cache import RecordCache
+from gateway import runtime_sso as sso_side
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
-from schema.permissions import ORG_ADMIN_ROLE
+from gateway.runtime_data import build_connectors, record_cache
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
-from sso.backchannel import BackchannelLogout, logout_token_policy
+from sso.backchannel import BackchannelLogout
 from sso.browser_login import BrowserLogin
-from sso.claims import ClaimMapping
-from sso.client_setup import client_authentication, has_client_credentials
-from sso.discovery import OidcMetadata, discover
-from sso.errors import IdentityProviderError
 from sso.jwks import JwksCache
-from sso.login_request import LoginRequest, plan_login_request
-from sso.provider_support import GrantNeed, check_provider_support
-from sso.sessions import MemorySessionStore, RedisSessionStore, SessionStore
-from sso.token_endpoint import TOKEN_EXCHANGE_GRANT, TokenEndpointClient
-from sso.tokens import Authenticator, TokenPolicy, TokenUse, TokenValidator
+from sso.tokens import Authenticator, TokenValidator
 from sso.upstream import UpstreamCredentials
 
 if TYPE_CHECKING:
@@ -62,13 +57,6 @@ __all__ = ["Runtime", "open_runtime"]
 
 logger = logging.getLogger(__name__)
 _START_TIMEOUT_S = 10.0
-_ENV = "environment"
-logger = logging.getLogger(__name__)
-# The grant each OAuth upstream scheme uses at the identity provider.
-_SCHEME_GRANTS: dict[type, str] = {
-    ClientCredentialsAuth: "client_credentials",
-    TokenExchangeAuth: TOKEN_EXCHANGE_GRANT,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,187 +89,6 @@ class Runtime:
         return frozenset(origins)
 
 
-def _build_connectors(registry: Registry, credentials: UpstreamCredentials) -> dict[str, Connector]:
-    kinds = load_kinds()
-    connectors: dict[str, Connector] = {}
-    for name, spec in registry.connectors.items():
-        connector = kinds[spec.kind](name, registry.configs[name], credentials)
-        served = connector.capabilities()
-        for index, capability in enumerate(spec.owns):
-            if served and capability not in served:
-                raise ConfigError(
-                    registry.source,
-                    f"connectors.{name}.owns[{index}]",
-                    f"kind {spec.kind!r} as configured cannot serve {capability!r}"
-                    f" (it serves: {', '.join(sorted(served))})",
-                )
-        connectors[name] = connector
-    return connectors
-
-
-async def _discover(settings: Settings, session: aiohttp.ClientSession) -> OidcMetadata:
-    if not settings.issuer:
-        raise ConfigError(_ENV, "PORTALGATE_ISSUER", "the OIDC issuer URL is required")
-    try:
-        return await discover(settings.issuer, session)
-    except (IdentityProviderError, ValueError) as exc:
-        raise ConfigError(_ENV, "PORTALGATE_ISSUER", str(exc)) from None
-
-
-def _login_request(settings: Settings, metadata: OidcMetadata) -> LoginRequest | None:
-    if not settings.public_url:
-        return None
-    return plan_login_request(
-        metadata,
-        scopes=settings.login_scopes,
-        resources=settings.login_resource,
-        extra_params=settings.login_extra_params,
-        refresh=settings.login_refresh,
-    )
-
-
-def _grant_needs(
-    settings: Settings, registry: Registry, login: LoginRequest | None, acting: bool
-) -> list[GrantNeed]:
-    """The grants the configuration will use, each with the setting that asks for it."""
-    needs: list[GrantNeed] = []
-    if login is not None:
-        needs.append(
-            GrantNeed("authorization_code", _ENV, "PORTALGATE_PUBLIC_URL", "browser sign-in")
-        )
-        if settings.login_refresh:
-            needs.append(
-                GrantNeed(
-                    "refresh_token",
-                    _ENV,
-                    "PORTALGATE_LOGIN_REFRESH",
-                    "keeping browser sessions past their first access token",
-                    fatal=False,
-                )
-            )
-    for name, spec in registry.connectors.items():
-        wanted = _SCHEME_GRANTS.get(type(spec.auth))
-        if wanted is not None:
-            needs.append(
-                GrantNeed(
-                    wanted,
-                    registry.source,
-                    f"connectors.{name}.auth.scheme",
-                    f"the {spec.auth.scheme} scheme of connector {name!r}",
-                )
-            )
-    if acting:
-        needs.append(
-            GrantNeed(
-                TOKEN_EXCHANGE_GRANT,
-                _ENV,
-                "PORTALGATE_EMPLOYEE_ROLE",
-                "acting for customers (X-Act-As)",
-                fatal=False,
-            )
-        )
-    return needs
-
-
-def _check_provider(
-    settings: Settings, registry: Registry, metadata: OidcMetadata, login: LoginRequest | None
-) -> None:
-    needs = _grant_needs(settings, registry, login, acting=bool(settings.client_id))
-    findings = check_provider_support(metadata, needs, login, refresh_wanted=settings.login_refresh)
-    for finding in findings:
-        if finding.fatal:
-            raise ConfigError(finding.source, finding.key, finding.problem)
-        logger.warning("%s: %s", finding.key, finding.problem)
-
-
-def _policy(settings: Settings, audience: str, use: TokenUse) -> TokenPolicy:
-    try:
-        return TokenPolicy(
-            issuer=settings.issuer,
-            audience=audience,
-            algorithms=settings.algorithms,
-            leeway_s=settings.leeway_s,
-            use=use,
-            require_at_jwt_typ=settings.require_at_jwt_typ,
-        )
-    except ValueError as exc:
-        raise ConfigError(_ENV, "PORTALGATE_ALGORITHMS", str(exc)) from None
-
-
-def _claim_mapping(registry: Registry, settings: Settings) -> ClaimMapping:
-    """The registry's claim mapping; a group mapped to a role nothing checks is a typo."""
-    checked = {settings.employee_role, ORG_ADMIN_ROLE}
-    for group, role in registry.claims.group_roles.items():
-        if role not in checked:
-            raise ConfigError(
-                registry.source,
-                f"identity.claims.group_roles.{group}",
-                f"role {role!r} grants nothing here; the roles the gateway checks are "
-                f"{', '.join(sorted(checked))} (PORTALGATE_EMPLOYEE_ROLE and the "
-                "organisation admin role)",
-            )
-    return ClaimMapping.from_registry(registry.claims, registry.links)
-
-
-def _token_client(
-    settings: Settings, metadata: OidcMetadata, session: aiohttp.ClientSession
-) -> TokenEndpointClient | None:
-    if not has_client_credentials(settings):
-        return None
-    return TokenEndpointClient(
-        metadata.token_endpoint,
-        settings.client_id,
-        settings.client_secret,
-        session,
-        authentication=client_authentication(settings, metadata),
-    )
-
-
-def _session_store(settings: Settings) -> SessionStore:
-    if settings.session_backend == "redis":
-        url = settings.redis_url.get_secret_value()
-        return RedisSessionStore.from_url(url, prefix=settings.redis_prefix)
-    return MemorySessionStore(max_pending_logins=settings.max_pending_logins)
-
-
-def _browser_login(
-    settings: Settings,
-    metadata: OidcMetadata,
-    client: TokenEndpointClient | None,
-    jwks: JwksCache,
-    store: SessionStore,
-    request: LoginRequest | None,
-    access_tokens: Authenticator,
-) -> BrowserLogin | None:
-    if request is None:
-        return None
-    if client is None:
-        raise ConfigError(
-            _ENV,
-            "PORTALGATE_CLIENT_ID",
-            "browser sign-in (PORTALGATE_PUBLIC_URL) needs PORTALGATE_CLIENT_ID and "
-            "PORTALGATE_CLIENT_SECRET (or a private key for private_key_jwt)",
-        )
-    id_tokens = TokenValidator(_policy(settings, settings.client_id, "id"), jwks)
-    return BrowserLogin(
-        metadata,
-        client,
-        id_tokens,
-        store,
-        access_tokens=access_tokens,
-        request=request,
-        redirect_uri=settings.public_url.rstrip("/") + "/auth/callback",
-        session_ttl_s=settings.session_ttl_s,
-        refresh_margin_s=settings.session_refresh_margin_s,
-        login_ttl_s=settings.pending_login_ttl_s,
-    )
-
-
-def _backchannel(settings: Settings, jwks: JwksCache, store: SessionStore) -> BackchannelLogout:
-    policy = logout_token_policy(_policy(settings, settings.client_id, "id"))
-    return BackchannelLogout(TokenValidator(policy, jwks), store)
-
-
 @contextlib.asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -292,44 +99,39 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
     registry = load_registry(settings.registry_path, environ, load_kinds())
-    claim_mapping = _claim_mapping(registry, settings)
+    claim_mapping = sso_side.claim_mapping(registry, settings)
     for warning in registry.warnings:
         logger.warning("%s", warning)
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
-        metadata = await _discover(settings, idp_session)
-        login_request = _login_request(settings, metadata)
-        _check_provider(settings, registry, metadata, login_request)
-        token_client = _token_client(settings, metadata, idp_session)
+        metadata = await sso_side.discover_provider(settings, idp_session)
+        login_request = sso_side.plan_login(settings, metadata)
+        for finding in sso_side.provider_findings(settings, registry, metadata, login_request):
+            if finding.fatal:
+                raise ConfigError(finding.source, finding.key, finding.problem)
+            logger.warning("%s: %s", finding.key, finding.problem)
+        token_client = sso_side.token_client(settings, metadata, idp_session)
         credentials = UpstreamCredentials(
             {name: spec.auth for name, spec in registry.connectors.items()},
             environ,
             source=registry.source,
             token_client=token_client,
         )
-        connectors = _build_connectors(registry, credentials)
+        connectors = build_connectors(registry, credentials)
         for connector in connectors.values():
             stack.push_async_callback(connector.aclose)
         async with asyncio.timeout(_START_TIMEOUT_S):
             await asyncio.gather(*(c.start() for c in connectors.values()))
-        if settings.cache_backend == "redis":
-            cache = RecordCache.redis(
-                settings.redis_url.get_secret_value(),
-                dict(registry.cache),
-                namespace=settings.redis_prefix,
-            )
-        else:
-            cache = RecordCache.memory(dict(registry.cache))
+        cache = record_cache(settings, registry)
         stack.push_async_callback(cache.aclose)
         jwks = JwksCache(
             metadata.jwks_uri, idp_session, min_refresh_interval_s=settings.jwks_min_refresh_s
         )
-        store = _session_store(settings)
+        store = sso_side.session_store(settings)
         stack.push_async_callback(store.aclose)
-        access_tokens = Authenticator(
-            TokenValidator(_policy(settings, settings.audience, "access"), jwks), claim_mapping
-        )
-        login = _browser_login(
+        access_policy = sso_side.token_policy(settings, settings.audience, "access")
+        access_tokens = Authenticator(TokenValidator(access_policy, jwks), claim_mapping)
+        login = sso_side.browser_login(
             settings, metadata, token_client, jwks, store, login_request, access_tokens
         )
         bearer = BearerAuthenticator(access_tokens)
@@ -341,6 +143,7 @@ async def open_runtime(
         )
         rate_limits = RateLimits.from_settings(settings)
         stack.push_async_callback(rate_limits.aclose)
+        backchannel = None if login is None else sso_side.backchannel_logout(settings, jwks, store)
         yield Runtime(
             settings=settings,
             registry=registry,
@@ -360,7 +163,7 @@ async def open_runtime(
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
-            backchannel=None if login is None else _backchannel(settings, jwks, store),
+            backchannel=backchannel,
         )
 
 

@@ -8,6 +8,7 @@
                              client, nonce) ─▶ access token checked as every request
                              will check it ─▶ new Session; the browser's previous one ends
     current(session_id)   ─▶ the session, its access token refreshed shortly before expiry
+                             (sso/session_refresh.py)
     end(session_id)       ─▶ session deleted ─▶ the issuer's end-session URL
 
 The browser never sees a token: only the session id, in an HttpOnly cookie. The binding
@@ -33,8 +34,9 @@ from urllib.parse import urlencode
 from sso.discovery import OidcMetadata
 from sso.errors import InvalidToken
 from sso.login_request import LoginRequest
+from sso.session_refresh import SessionRefresher, remaining_s
 from sso.sessions import LoginAttempt, Session, SessionStore, new_session_id
-from sso.token_endpoint import TokenEndpointClient, TokenEndpointError, TokenGrant
+from sso.token_endpoint import TokenEndpointClient, TokenEndpointError
 from sso.tokens import Authenticator, TokenValidator
 from sso.unusable_tokens import unusable_access_token
 
@@ -76,10 +78,6 @@ def _pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _expires_in(grant: TokenGrant) -> float:
-    return max(0.0, grant.expires_at - time.monotonic())
-
-
 class BrowserLogin:
     """Runs the OIDC code flow for browsers and keeps their sessions fresh."""
 
@@ -105,7 +103,7 @@ class BrowserLogin:
         self._redirect_uri = redirect_uri
         self._request = request or LoginRequest()
         self._session_ttl_s = session_ttl_s
-        self._refresh_margin_s = refresh_margin_s
+        self._refresher = SessionRefresher(client, store, self._request, refresh_margin_s)
         self._login_ttl_s = login_ttl_s
 
     @property
@@ -207,7 +205,7 @@ class BrowserLogin:
             id=new_session_id(),
             subject=str(claims["sub"]),
             access_token=grant.access_token,
-            access_expires_at=now + _expires_in(grant),
+            access_expires_at=now + remaining_s(grant),
             refresh_token=grant.refresh_token,
             id_token=grant.id_token,
             csrf_token=secrets.token_urlsafe(24),
@@ -238,54 +236,10 @@ class BrowserLogin:
             logging.WARNING,
         )
 
-    def _needs_refresh(self, session: Session) -> bool:
-        return session.access_expires_at - time.time() <= self._refresh_margin_s
-
     async def current(self, session_id: str) -> Session | None:
         """The live session for `session_id`, refreshed if its access token is about to
         expire; None (and the session deleted) when it can no longer be kept alive."""
-        session = await self._store.get(session_id)
-        if session is None or not self._needs_refresh(session):
-            return session
-        async with self._store.refresh_lock(session_id):
-            # Another request (or replica) may have refreshed it while we waited.
-            session = await self._store.get(session_id)
-            if session is None or not self._needs_refresh(session):
-                return session
-            if session.refresh_token is None:
-                logger.info(
-                    "session ended: its access token expires and it has no refresh token "
-                    "(set PORTALGATE_LOGIN_REFRESH=true with a provider that lists "
-                    "offline_access, or add the provider's refresh scope to "
-                    "PORTALGATE_LOGIN_SCOPES)"
-                )
-                await self._store.delete(session_id)
-                return None
-            try:
-                grant = await self._client.refresh(
-                    session.refresh_token, resource=self._request.token_resource
-                )
-            except TokenEndpointError as exc:
-                if exc.status is not None and 400 <= exc.status < 500:
-                    logger.warning(
-                        "session ended: the identity provider refused its refresh: %s (HTTP %s): "
-                        "%s",
-                        exc.error,
-                        exc.status,
-                        exc.description or "no error_description",
-                    )
-                    await self._store.delete(session_id)
-                    return None
-                logger.warning(
-                    "session refresh failed, kept while its access token lives: %s", exc.error
-                )
-                # The provider is unreachable: keep the session while its token lives.
-                return session if session.access_expires_at > time.time() else None
-            refreshed = session.with_tokens(
-                grant.access_token, _expires_in(grant), grant.refresh_token
-            )
-            await self._store.put(refreshed)
-            return refreshed
+        return await self._refresher.current(session_id)
 
     async def end(self, session_id: str, post_logout_redirect_uri: str | None) -> str | None:
         """Forget the session; the issuer's end-session URL (if it has one) to visit next."""

@@ -1,6 +1,8 @@
 """The development OpenID Connect provider, in parts.
 
-issuer.py          DevIssuer: the server, its routes, login and logout
+issuer.py          DevIssuer: the server, its state, its routes, tokens minted for tests
+sign_in.py         GET /authorize, POST /login, /logout: the browser's routes
+discovery.py       the discovery document
 authorization.py   the authorization request and PKCE checks
 token_endpoint.py  POST /token: code, refresh, client credentials, token exchange, password
 mint.py            claims and signatures of access and id tokens

@@ -1,6 +1,6 @@
 """DevIssuer: the development OpenID Connect provider as an aiohttp server.
 
-    GET  /.well-known/openid-configuration   discovery
+    GET  /.well-known/openid-configuration   discovery: see demo.idp.discovery
     GET  /jwks.json                          jwks (every key ever used, newest last)
     GET  /authorize                          authorize: code flow + PKCE; login form or SSO
     POST /login                              login: the form's password check ─▶ 302 with code
@@ -8,6 +8,10 @@
     GET  /logout                             end_session (POST too); back-channel logout
                                              to the client's backchannel_logout_uri
     GET  /dev/token?customer=|employee=      dev_token: a token without a password
+
+This module holds the issuer's state (keys, people, grants, the client) and mints tokens
+directly for tests; the browser's routes (authorize, login, end_session) are in
+demo.idp.sign_in.
 
 For development and tests only: keys are generated at start and never stored, every
 password is "demo", and redirects only ever go to loopback addresses.
@@ -18,39 +22,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
-import jwt
 from aiohttp import web
-from multidict import MultiDict
 
 from demo.data import DemoCustomer, DemoEmployee, demo_employees
-from demo.idp.authorization import (
-    SCOPES,
-    AuthorizationRequest,
-    RedirectedError,
-    UnsafeRequest,
-    parse_authorization_request,
-)
 from demo.idp.backchannel import send_logout_tokens
-from demo.idp.client_assertion import ASSERTION_ALGORITHMS, ClientAssertions, PublicKey
+from demo.idp.client_assertion import ClientAssertions, PublicKey
 from demo.idp.clients import ClientRegistration, is_loopback_url
+from demo.idp.discovery import discovery_document
 from demo.idp.grants import BrowserSession, GrantStore
 from demo.idp.keys import KeyAlgorithm, KeyRing
 from demo.idp.mint import Mint
-from demo.idp.pages import error_page, html_response, login_page
 from demo.idp.people import Directory
-from demo.idp.token_endpoint import GRANT_TYPES, TokenEndpoint
+from demo.idp.sign_in import NO_STORE, SignInEndpoints
+from demo.idp.token_endpoint import TokenEndpoint
 from demo.server import DemoServer
 
-__all__ = ["SESSION_COOKIE", "DevIssuer"]
-
-SESSION_COOKIE = "dev_issuer_session"
-_CLAIMS = (
-    "sub", "name", "email", "tenant", "roles", "links", "act", "client_id", "sid", "auth_time",
-    "nonce", "at_hash",
-)  # fmt: skip
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+__all__ = ["DevIssuer"]
 
 
 class DevIssuer(DemoServer):
@@ -97,6 +85,9 @@ class DevIssuer(DemoServer):
         self._assertions = ClientAssertions(client_id)
         self._token_endpoint = TokenEndpoint(
             self._mint, self._grants, self._client, self._people, self._assertions
+        )
+        self._sign_in = SignInEndpoints(
+            self._mint, self._grants, self._client, self._people, self._log_out_client
         )
         self._backchannel_logout_uri: str | None = None
 
@@ -200,124 +191,20 @@ class DevIssuer(DemoServer):
         return [
             web.get("/.well-known/openid-configuration", self._discovery, name="discovery"),
             web.get("/jwks.json", self._jwks, name="jwks"),
-            web.get("/authorize", self._authorize, name="authorize"),
-            web.post("/login", self._login, name="login"),
+            web.get("/authorize", self._sign_in.authorize, name="authorize"),
+            web.post("/login", self._sign_in.login, name="login"),
             web.post("/token", self._token_endpoint.handle, name="token"),
-            web.get("/logout", self._end_session, name="end_session"),
-            web.post("/logout", self._end_session, name="end_session"),
+            web.get("/logout", self._sign_in.end_session, name="end_session"),
+            web.post("/logout", self._sign_in.end_session, name="end_session"),
             web.get("/dev/token", self._dev_token, name="dev_token"),
         ]
 
     async def _discovery(self, request: web.Request) -> web.Response:
-        base = self.url
-        document = {
-            "issuer": self.issuer,
-            "authorization_endpoint": f"{base}/authorize",
-            "token_endpoint": f"{base}/token",
-            "jwks_uri": f"{base}/jwks.json",
-            "end_session_endpoint": f"{base}/logout",
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": list(GRANT_TYPES),
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-            ],
-            "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
-            "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": list(SCOPES),
-            "prompt_values_supported": ["none", "login", "consent", "select_account"],
-            "claims_supported": list(_CLAIMS),
-            "authorization_response_iss_parameter_supported": True,
-            "backchannel_logout_supported": True,
-            "backchannel_logout_session_supported": True,
-        }
+        document = discovery_document(issuer=self.issuer, base=self.url)
         return web.json_response(document, headers={"Access-Control-Allow-Origin": "*"})
 
     async def _jwks(self, request: web.Request) -> web.Response:
         return web.json_response(self.jwks(), headers={"Access-Control-Allow-Origin": "*"})
-
-    async def _authorize(self, request: web.Request) -> web.Response:
-        try:
-            auth = parse_authorization_request(request.query, self._client, self.issuer)
-        except UnsafeRequest as exc:
-            return html_response(error_page(exc.message), status=400)
-        except RedirectedError as exc:
-            return _redirect(exc.location)
-        session = self._grants.session(request.cookies.get(SESSION_COOKIE))
-        if session is not None and "login" not in auth.prompt:
-            return self._code_redirect(auth, session)  # single sign-on: no form
-        if "none" in auth.prompt:
-            return _redirect(auth.respond(self.issuer, error="login_required"))
-        return html_response(login_page(auth))
-
-    async def _login(self, request: web.Request) -> web.Response:
-        if request.content_type != "application/x-www-form-urlencoded":
-            return html_response(error_page("the form was not sent as a form"), status=400)
-        posted = await request.post()
-        form = MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
-        try:
-            auth = parse_authorization_request(form, self._client, self.issuer)
-        except UnsafeRequest as exc:
-            return html_response(error_page(exc.message), status=400)
-        except RedirectedError as exc:
-            return _redirect(exc.location)
-        username = form.get("username", "")
-        subject = self._people.sign_in(username, form.get("password", ""))
-        if subject is None:
-            page = login_page(auth, error="Unknown user or wrong password.", username=username)
-            return html_response(page)
-        self._grants.forget_session(request.cookies.get(SESSION_COOKIE))
-        cookie, session = self._grants.open_session(subject)
-        response = self._code_redirect(auth, session)
-        response.set_cookie(SESSION_COOKIE, cookie, path="/", httponly=True, samesite="Lax")
-        return response
-
-    def _code_redirect(self, auth: AuthorizationRequest, session: BrowserSession) -> web.Response:
-        code = self._grants.issue_code(
-            client_id=auth.client_id,
-            redirect_uri=auth.redirect_uri,
-            code_challenge=auth.code_challenge,
-            nonce=auth.nonce,
-            scope=auth.scope,
-            session=session,
-        )
-        return _redirect(auth.respond(self.issuer, code=code))
-
-    async def _end_session(self, request: web.Request) -> web.Response:
-        params: MultiDict[str] = MultiDict(request.query)
-        if request.method == "POST":
-            posted = await request.post()
-            params.extend((k, v) for k, v in posted.items() if isinstance(v, str))
-        target = params.get("post_logout_redirect_uri")
-        # Redirects only to loopback, so the dev issuer is never an open redirect.
-        if target is not None and not is_loopback_url(target):
-            return web.json_response({"error": "redirect must point to loopback"}, status=400)
-        sid = subject = None
-        hint = params.get("id_token_hint")
-        if hint:
-            try:
-                # OIDC RP-Initiated Logout §2: an expired id_token is still a fine hint.
-                claims = self._mint.verify(hint, audience=None, verify_exp=False)
-            except jwt.InvalidTokenError:
-                body = {"error": "invalid_request", "error_description": "bad id_token_hint"}
-                return web.json_response(body, status=400)
-            sid = claims.get("sid") if isinstance(claims.get("sid"), str) else None
-            subject = str(claims["sub"])
-        ended = self._grants.end_sessions(cookie=request.cookies.get(SESSION_COOKIE), sid=sid)
-        await self._log_out_client(ended, hinted=(sid, subject) if sid else None)
-        if target is None:
-            response = web.json_response({"status": "logged out"}, headers=_NO_STORE)
-        else:
-            state = params.get("state")
-            separator = "&" if "?" in target else "?"
-            location = target + (separator + urlencode({"state": state}) if state else "")
-            response = _redirect(location)
-        response.del_cookie(SESSION_COOKIE, path="/")
-        return response
 
     async def _log_out_client(
         self, ended: Sequence[BrowserSession], hinted: tuple[str, str | None] | None
@@ -348,8 +235,4 @@ class DevIssuer(DemoServer):
             "token_type": "Bearer",
             "expires_in": self.token_ttl_s,
         }
-        return web.json_response(body, headers=_NO_STORE)
-
-
-def _redirect(location: str) -> web.Response:
-    return web.Response(status=302, headers={"Location": location, **_NO_STORE})
+        return web.json_response(body, headers=NO_STORE)

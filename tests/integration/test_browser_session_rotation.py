@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from demo.stack import DemoStack
-from sso.sessions import RedisSessionStore
+from sso.redis_sessions import RedisSessionStore
 from tests.integration.browser_client import PUBLIC, QUERY, Browser
 from tests.integration.conftest import Gateway, open_gateway
 from tests.redis_server import open_prefixed_redis

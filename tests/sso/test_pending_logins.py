@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sso.sessions import LoginAttempt, MemorySessionStore
+from sso.memory_sessions import MemorySessionStore
+from sso.sessions import LoginAttempt
 
 
 def _attempt(n: int) -> LoginAttempt:

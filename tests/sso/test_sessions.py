@@ -9,14 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sso.sessions import (
-    LoginAttempt,
-    MemorySessionStore,
-    RedisSessionStore,
-    Session,
-    SessionStore,
-    new_session_id,
-)
+from sso.memory_sessions import MemorySessionStore
+from sso.redis_sessions import RedisSessionStore
+from sso.sessions import LoginAttempt, Session, SessionStore, new_session_id
 from tests.redis_server import PrefixedRedis, open_prefixed_redis
 
 
