@@ -31,7 +31,9 @@ __all__ = [
     "pkce_matches",
 ]
 
-SCOPES = ("openid", "profile", "email")
+# offline_access: the issuer gives every code flow a refresh token; listing it tells
+# clients (the gateway asks for it when listed) that refresh is on offer.
+SCOPES = ("openid", "profile", "email", "offline_access")
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 _S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of 32 bytes, no padding
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
