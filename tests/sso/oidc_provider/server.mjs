@@ -19,7 +19,7 @@
 //                                       (ending the session at /session/end posts a
 //                                       logout_token there)
 // As a company registers the gateway (all optional; the defaults keep the set-up above):
-//   OIDC_REDIRECT_URIS                  more redirect URIs for the client, comma-separated
+//   OIDC_REDIRECT_URIS                  more redirect URIs for the clients, comma-separated
 //                                       (the gateway's /auth/callback)
 //   OIDC_DEFAULT_RESOURCE               the resource of a request that names none; "" for
 //                                       none, so that only `resource` gets a JWT for the API
@@ -117,7 +117,7 @@ const provider = new Provider(issuer, {
     ...clientAuthClients({
       clientId,
       clientSecret,
-      redirectUri: REDIRECT_URI,
+      redirectUris: [REDIRECT_URI, ...extraRedirectUris],
       alg: accessTokenAlg,
       scope: 'openid orders:read profile:read reports:read',
     }),
