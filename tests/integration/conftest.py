@@ -157,7 +157,12 @@ class InProcessServer(GatewayServer):
 
 @contextlib.asynccontextmanager
 async def serve_in_process(
-    stack: DemoStack, tracer_provider: TracerProvider, *, port: int = 0, **settings: Any
+    stack: DemoStack,
+    tracer_provider: TracerProvider,
+    *,
+    port: int = 0,
+    registry_path: Path = EXAMPLE_REGISTRY,
+    **settings: Any,
 ) -> AsyncIterator[InProcessServer]:
     """The gateway in this process on a real loopback socket (`port`, or a free one),
     served and logging like `portalgate serve` (info);
@@ -171,7 +176,7 @@ async def serve_in_process(
         "client_id": stack.env["PORTALGATE_CLIENT_ID"],
         "client_secret": stack.env["PORTALGATE_CLIENT_SECRET"],
     }
-    config = Settings(registry_path=EXAMPLE_REGISTRY, public_url=base, **(defaults | settings))
+    config = Settings(registry_path=registry_path, public_url=base, **(defaults | settings))
     app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
     guard = ConnectionGuard.from_settings(config)
     server = InProcessServer(GuardedConfig(app, guard=guard, log_level="info", lifespan="on"), base)

@@ -18,11 +18,11 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
 
-export function clientAuthClients({ clientId, clientSecret, redirectUri, alg, scope }) {
+export function clientAuthClients({ clientId, clientSecret, redirectUris, alg, scope }) {
   const common = {
     grant_types: GRANTS,
     response_types: ['code'],
-    redirect_uris: [redirectUri],
+    redirect_uris: redirectUris,
     id_token_signed_response_alg: alg,
     scope,
   };

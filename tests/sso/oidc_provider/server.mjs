@@ -19,13 +19,15 @@
 //                                       (ending the session at /session/end posts a
 //                                       logout_token there)
 // As a company registers the gateway (all optional; the defaults keep the set-up above):
-//   OIDC_REDIRECT_URIS                  more redirect URIs for the client, comma-separated
+//   OIDC_REDIRECT_URIS                  more redirect URIs for the clients, comma-separated
 //                                       (the gateway's /auth/callback)
 //   OIDC_DEFAULT_RESOURCE               the resource of a request that names none; "" for
 //                                       none, so that only `resource` gets a JWT for the API
 //                                       (otherwise the access token is opaque, userinfo only)
 //   OIDC_OFFLINE_ACCESS=1               offline_access scope and refresh_token grant
 //   OIDC_CLIENT_TOKEN_CLAIMS            JSON claims added to client_credentials tokens
+//   OIDC_USER_TOKEN_CLAIMS              JSON claims added to the end-user's access tokens
+//                                       (a company's own claims, e.g. a portal's id)
 //   OIDC_TOKEN_EXCHANGE=0               no token-exchange grant (a provider without one)
 //   OIDC_JWT_CLIENT_JWKS                public keys of the private_key_jwt client; see
 //                                       client_auth.mjs for the clients of each
@@ -56,6 +58,7 @@ const DEFAULT_RESOURCE = process.env.OIDC_DEFAULT_RESOURCE ?? 'urn:portalgate';
 const extraRedirectUris = (process.env.OIDC_REDIRECT_URIS ?? '').split(',').filter(Boolean);
 const offlineAccess = process.env.OIDC_OFFLINE_ACCESS === '1';
 const clientTokenClaims = JSON.parse(process.env.OIDC_CLIENT_TOKEN_CLAIMS ?? '{}');
+const userTokenClaims = JSON.parse(process.env.OIDC_USER_TOKEN_CLAIMS ?? '{}');
 const ACCESS_TOKEN_TTL_S = 300;
 const REDIRECT_URI = 'http://127.0.0.1:9/callback'; // never contacted: tests stop at the redirect
 
@@ -114,7 +117,7 @@ const provider = new Provider(issuer, {
     ...clientAuthClients({
       clientId,
       clientSecret,
-      redirectUri: REDIRECT_URI,
+      redirectUris: [REDIRECT_URI, ...extraRedirectUris],
       alg: accessTokenAlg,
       scope: 'openid orders:read profile:read reports:read',
     }),
@@ -153,9 +156,12 @@ const provider = new Provider(issuer, {
   // Back-channel logout calls the gateway on 127.0.0.1, which oidc-provider's SSRF guard
   // (its own fetch dispatcher) refuses as a special-use address; tests run on loopback.
   fetch: (url, { dispatcher: _guard, ...options }) => globalThis.fetch(url, options),
-  // A claim the gateway maps to Principal.tenant; everything else is oidc-provider's own.
-  extraTokenClaims: async (_ctx, token) =>
-    token.kind === 'ClientCredentials' ? { tenant: 'acme', ...clientTokenClaims } : undefined,
+  // A claim the gateway maps to Principal.tenant; everything else is oidc-provider's own,
+  // or what OIDC_USER_TOKEN_CLAIMS adds to the end-user's access tokens (refreshed too).
+  extraTokenClaims: async (_ctx, token) => {
+    if (token.kind === 'ClientCredentials') return { tenant: 'acme', ...clientTokenClaims };
+    return token.kind === 'AccessToken' ? userTokenClaims : undefined;
+  },
 });
 
 // Login and consent without a page: sign in `subject` and grant everything asked for.
