@@ -22,13 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from config.claims import ClaimPath, ClaimsSpec
 from config.errors import ConfigError
-from config.upstream_auth import (
-    AuthConfig,
-    ClientCredentialsAuth,
-    NoAuth,
-    TokenExchangeAuth,
-    is_resource_uri,
-)
+from config.upstream_auth import AuthConfig, NoAuth, target_warnings
 from connectors.base import Connector
 from connectors.capabilities import CAPABILITIES
 
@@ -238,27 +232,10 @@ def load_registry(
         links=parsed.identity.links,
         cache=parsed.cache,
         claims=parsed.identity.claims,
-        warnings=_target_warnings(path, parsed),
+        warnings=target_warnings(
+            path, {name: spec.auth for name, spec in parsed.connectors.items()}
+        ),
     )
-
-
-def _target_warnings(path: Path, parsed: RegistryFile) -> tuple[str, ...]:
-    """A plain-name audience goes out as the non-standard `audience` parameter, which a
-    provider following RFC 8707 ignores: the portal then refuses the token it gets."""
-    warnings = []
-    for name, spec in parsed.connectors.items():
-        auth = spec.auth
-        if not isinstance(auth, ClientCredentialsAuth | TokenExchangeAuth):
-            continue
-        if auth.audience and auth.target_parameter == "auto" and not is_resource_uri(auth.audience):
-            warnings.append(
-                f"{path}: connectors.{name}.auth.audience: {auth.audience!r} is not a URI, so "
-                "it is sent as the non-standard `audience` parameter, which providers "
-                "following RFC 8707 ignore; use the API's resource URI (e.g. "
-                f"https://{auth.audience}.example.com/ or urn:{auth.audience}), or set "
-                "target_parameter: audience if your provider documents `audience`"
-            )
-    return tuple(warnings)
 
 
 def _optional_links(parsed: RegistryFile) -> set[str]:

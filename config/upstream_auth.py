@@ -39,6 +39,7 @@ __all__ = [
     "TargetParameter",
     "TokenExchangeAuth",
     "is_resource_uri",
+    "target_warnings",
 ]
 
 TargetParameter = Literal["auto", "resource", "audience", "both"]
@@ -150,3 +151,32 @@ Scheme = (
     | TokenExchangeAuth
 )
 AuthConfig = Annotated[Scheme, Field(discriminator="scheme")]
+
+
+def target_warnings(path: Path, auths: Mapping[str, Scheme]) -> tuple[str, ...]:
+    """What `portalgate check` and the start-up log say of token targets that a provider
+    following RFC 8707 will not read as meant: a plain name sent as the non-standard
+    `audience` (ignored there: the portal then refuses the token), or sent as `resource`,
+    which must be an absolute URI (the provider answers `invalid_target`)."""
+    warnings = []
+    for name, auth in auths.items():
+        if not isinstance(auth, ClientCredentialsAuth | TokenExchangeAuth):
+            continue
+        if not auth.audience or is_resource_uri(auth.audience):
+            continue
+        where = f"{path}: connectors.{name}.auth"
+        if auth.target_parameter in ("resource", "both"):
+            warnings.append(
+                f"{where}.target_parameter: {auth.target_parameter!r} sends "
+                f"{auth.audience!r} as an RFC 8707 `resource`, which must be an absolute URI; "
+                "providers refuse it (invalid_target): use the API's resource URI"
+            )
+        elif auth.target_parameter == "auto":
+            warnings.append(
+                f"{where}.audience: {auth.audience!r} is not a URI, so it is sent as the "
+                "non-standard `audience` parameter, which providers following RFC 8707 "
+                "ignore; use the API's resource URI (e.g. "
+                f"https://{auth.audience}.example.com/ or urn:{auth.audience}), or set "
+                "target_parameter: audience if your provider documents `audience`"
+            )
+    return tuple(warnings)

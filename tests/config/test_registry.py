@@ -439,8 +439,15 @@ def test_a_plain_name_audience_is_a_warning_that_steers_to_a_resource_uri(
 
 def test_target_parameter_forces_the_parameter_and_silences_the_warning(tmp_path: Path) -> None:
     data = example()
-    data["connectors"]["support"]["auth"]["target_parameter"] = "both"
+    data["connectors"]["support"]["auth"]["target_parameter"] = "audience"
     assert load_registry(write(tmp_path, data), ENV, discover_kinds()).warnings == ()
+
+    # A plain name cannot be an RFC 8707 resource: forcing it there is warned of too.
+    for forced in ("resource", "both"):
+        data["connectors"]["support"]["auth"]["target_parameter"] = forced
+        (warning,) = load_registry(write(tmp_path, data), ENV, discover_kinds()).warnings
+        assert "connectors.support.auth.target_parameter:" in warning
+        assert "must be an absolute URI" in warning and "invalid_target" in warning
 
     data["connectors"]["support"]["auth"]["target_parameter"] = "header"
     with pytest.raises(ConfigError) as caught:
