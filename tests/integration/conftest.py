@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -47,6 +48,7 @@ class Gateway:
         self.stack = stack
         self.runtime = state["runtime"]
         self._app = app
+        self._tokens: dict[str, str] = {}
 
     def client_from(self, host: str) -> httpx.AsyncClient:
         """Another client of the same gateway, connecting from `host` (close it after use)."""
@@ -58,7 +60,13 @@ class Gateway:
         return self.stack.issuer.issue_token(subject, **claims)
 
     def auth(self, subject: str = "cust-001", **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(subject, **claims)}"}
+        """The header of a client that keeps its token: one token per subject and claims
+        for the gateway's life. (Minting one per request would make any cache keyed by the
+        user's token miss whenever two requests straddle a second, as real clients do not.)"""
+        key = json.dumps([subject, claims], sort_keys=True, default=str)
+        if key not in self._tokens:
+            self._tokens[key] = self.token(subject, **claims)
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
 
     async def query(
         self,
