@@ -118,7 +118,7 @@ class Readiness:
         self._probes[name] = health
         breaker = self._sources.breaker(name)
         if health.status != "down" and breaker.state != "closed":
-            breaker.record_success()  # the portal is back; no customer has to be the trial
+            breaker.recovered()  # the portal is back; no customer has to be the trial
         self._judge(name)  # note a change of state now, so that `since` is when it happened
 
     def _pause(self, name: str) -> float:
