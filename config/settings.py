@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         default=5.0, gt=0, le=120, description="deadline for one GraphQL request"
     )
+    readiness_interval_s: float = Field(
+        default=5.0, gt=0, le=300, description="pause between health probes of a portal"
+    )
+    readiness_recovery_interval_s: float = Field(
+        default=0.5, gt=0, le=60, description="the pause while a portal is down or open"
+    )
+    readiness_window_s: float = Field(
+        default=30.0, gt=0, le=3600, description="how long a failed customer call marks a portal"
+    )
     development: bool = Field(default=False, description="GraphiQL and friendlier defaults")
     cache_backend: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")

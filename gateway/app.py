@@ -38,7 +38,7 @@ from config.settings import Settings
 from connectors.errors import ErrorCode
 from gateway import browser
 from gateway.backchannel import backchannel_logout
-from gateway.health import health_endpoint
+from gateway.health import health_endpoint, liveness_endpoint, readiness_endpoint
 from gateway.http import graphql_endpoint
 from gateway.middleware.authentication import Authenticate
 from gateway.middleware.body_limit import BodyLimit
@@ -111,7 +111,7 @@ def _middleware_stack(
         ),
         *_cors(settings),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-        Middleware(Authenticate, anonymous=("/health", "/auth/")),
+        Middleware(Authenticate, anonymous=("/health", "/readyz", "/auth/")),
         Middleware(CsrfCheck),
         Middleware(RateLimit, graphql_path="/graphql", login_path="/auth/login"),
     ]
@@ -136,6 +136,8 @@ def create_app(
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/health", health_endpoint, methods=["GET"]),
+        Route("/healthz", liveness_endpoint, methods=["GET"]),
+        Route("/readyz", readiness_endpoint, methods=["GET"]),
         Route("/auth/login", browser.login, methods=["GET"]),
         Route("/auth/callback", browser.callback, methods=["GET"]),
         Route("/auth/session", browser.session_info, methods=["GET"]),

@@ -10,6 +10,7 @@ open_runtime(settings, tracer_provider, environ)
      AsyncExitStack
   5. build sources, the record cache, authentication (with the registry's claim mapping,
      checked against the roles the gateway knows), browser login and back-channel logout
+  6. start readiness: one background health watch per connector, cancelled first on close
 
 The builders live beside it: gateway/runtime_sso.py for the sign-on side (steps 2 and 5),
 gateway/runtime_data.py for the data side (steps 3 and 5); this module only orders them
@@ -37,6 +38,7 @@ from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
 from gateway import runtime_sso as sso_side
+from gateway.data.readiness import Readiness, open_readiness
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
@@ -75,6 +77,7 @@ class Runtime:
     schema: strawberry.Schema
     tracer_provider: TracerProvider
     rate_limits: RateLimits
+    readiness: Readiness
     backchannel: BackchannelLogout | None = None  # with browser sign-in only
 
     def deadline(self) -> float:
@@ -144,12 +147,24 @@ async def open_runtime(
         rate_limits = RateLimits.from_settings(settings)
         stack.push_async_callback(rate_limits.aclose)
         backchannel = None if login is None else sso_side.backchannel_logout(settings, jwks, store)
+        sources = Sources(registry, connectors, cache, tracer)
+        readiness = await stack.enter_async_context(
+            open_readiness(
+                Readiness(
+                    connectors,
+                    sources,
+                    interval_s=settings.readiness_interval_s,
+                    recovery_interval_s=settings.readiness_recovery_interval_s,
+                    window_s=settings.readiness_window_s,
+                )
+            )
+        )
         yield Runtime(
             settings=settings,
             registry=registry,
             connectors=connectors,
             credentials=credentials,
-            sources=Sources(registry, connectors, cache, tracer),
+            sources=sources,
             authenticator=RequestAuthenticator(
                 bearer,
                 login,
@@ -163,6 +178,7 @@ async def open_runtime(
             schema=build_gateway_schema(settings, tracer_provider),
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
+            readiness=readiness,
             backchannel=backchannel,
         )
 

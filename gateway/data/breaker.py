@@ -4,6 +4,9 @@ closed ──(N consecutive failures)──▶ open ──(reset_s passed)──
   ▲                                                                  │
   └───────────────────────── success ◀──────────────────────────────┘ (failure: open again)
 
+A background health probe that finds the portal back calls `recovered()`: the breaker closes
+at once, but on probation, so the next failure opens it again (as a failed trial would).
+
 A trial that never reports back (its call was cancelled, or raised something that is not a
 connector error) is given up after another `reset_s`, so the breaker cannot stay half-open
 and refusing forever.
@@ -56,6 +59,12 @@ class Breaker:
         self._failures = 0
         self._opened_at = None
         self._trial_started_at = None
+
+    def recovered(self) -> None:
+        """The portal answered a probe: close now; one more failure reopens."""
+        self._opened_at = None
+        self._trial_started_at = None
+        self._failures = self._threshold - 1
 
     def record_failure(self) -> None:
         self._failures += 1

@@ -29,6 +29,7 @@ from connectors.principal import Principal
 from connectors.records import Record
 from connectors.single_flight import SingleFlight
 from gateway.data.breaker import Breaker
+from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
 
 __all__ = ["Result", "Sources"]
@@ -60,6 +61,7 @@ class Sources:
         }
         # Retry jitter only spreads load; it needs no cryptographic randomness.
         self._jitter = random.Random()  # noqa: S311
+        self._outcomes = Outcomes(clock)
         self._in_flight: SingleFlight[tuple[str, str, Key], Result] = SingleFlight(
             "portalgate.source.fetch"
         )
@@ -70,6 +72,10 @@ class Sources:
 
     def breaker(self, connector: str) -> Breaker:
         return self._breakers[connector]
+
+    def last_outcome(self, connector: str) -> Outcome | None:
+        """What the latest customer call to `connector` met (for readiness)."""
+        return self._outcomes.latest(connector)
 
     async def load(
         self,
@@ -204,9 +210,11 @@ class Sources:
                     error = exc
                 else:
                     breaker.record_success()
+                    self._outcomes.record(owner, None)
                     return result
                 span.set_attribute("portalgate.error.code", str(error.code))
                 span.set_status(Status(StatusCode.ERROR, str(error.code)))
+            self._outcomes.record(owner, error.code)
             if isinstance(error, ConnectorUnavailable | ConnectorTimeout):
                 breaker.record_failure()
             else:

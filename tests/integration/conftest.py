@@ -89,9 +89,12 @@ class Gateway:
             portal.reset_counts()
 
     def counts(self) -> dict[str, int]:
+        """Portal requests that customers' calls caused: the readiness watch's background
+        `GET /health` probes are left out (count them with `portal.requests["health"]`)."""
         merged: dict[str, int] = {}
         for portal in (self.stack.crm, self.stack.orders, self.stack.billing, self.stack.support):
             merged.update(portal.requests)
+        merged.pop("health", None)
         return merged
 
 

@@ -78,3 +78,15 @@ def test_a_trial_that_never_reports_back_does_not_hold_it_half_open_forever() ->
     assert breaker.allow()  # a new trial
     breaker.record_success()
     assert breaker.state == "closed"
+
+
+def test_a_probe_that_finds_the_portal_back_closes_it_on_probation() -> None:
+    breaker = opened(Clock(), failures=3)
+    breaker.recovered()
+    assert breaker.state == "closed" and breaker.allow()
+    breaker.record_failure()  # the API still fails: open again at once
+    assert breaker.state == "open"
+    breaker.recovered()
+    breaker.record_success()  # a customer's call worked: probation is over
+    breaker.record_failure()
+    assert breaker.state == "closed"
