@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import gc
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -163,8 +164,9 @@ async def open_gateway_client(
         client_secret=stack.env["PORTALGATE_CLIENT_SECRET"],
         **overrides,
     )
-    # The production provider (SDK, no exporter): spans are made as in production.
-    app = create_app(settings, tracer_provider=build_tracer_provider(), environ=stack.env)
+    # The production provider, from OTEL_TRACES_EXPORTER etc. (unset: tracing off).
+    provider = build_tracer_provider(os.environ)
+    app = create_app(settings, tracer_provider=provider, environ=stack.env)
     if server == "asgi":
         async with app.router.lifespan_context(app) as state:
 

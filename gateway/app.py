@@ -125,8 +125,8 @@ def create_app(
     audit: AuditSink | None = None,
 ) -> Starlette:
     """Build the gateway app; the runtime opens when the server starts (lifespan)."""
-    provider = tracer_provider or build_tracer_provider()
     env = dict(os.environ if environ is None else environ)
+    provider = tracer_provider or build_tracer_provider(env)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:

@@ -148,7 +148,7 @@ async def _demo(port: int, config: Path) -> None:
         )
         environ = {**os.environ, **stack.env}
         await _preflight(settings, environ)
-        app = create_app(settings, tracer_provider=build_tracer_provider(), environ=environ)
+        app = create_app(settings, tracer_provider=build_tracer_provider(environ), environ=environ)
         first = stack.customers[0]
         token = stack.issuer.issue_token(first.subject)
         banner = "\n".join(
@@ -186,10 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             asyncio.run(_demo(args.port, args.config))
             return 0
+        tracer_provider = build_tracer_provider(os.environ)  # a bad OTEL_* ends it here
         overrides = {"registry_path": args.config} if args.config else {}
         settings = Settings(**overrides)
         asyncio.run(_preflight(settings, os.environ))
-        asyncio.run(_serve(create_app(settings), settings, args.host, args.port))
+        app = create_app(settings, tracer_provider=tracer_provider)
+        asyncio.run(_serve(app, settings, args.host, args.port))
         return 0
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -37,6 +37,8 @@ from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
+from connectors.http import SessionFactory
+from connectors.tracing import client_trace_config
 from gateway import runtime_sso as sso_side
 from gateway.data.readiness import Readiness, open_readiness
 from gateway.data.sources import Sources
@@ -120,7 +122,9 @@ async def open_runtime(
             source=registry.source,
             token_client=token_client,
         )
-        connectors = build_connectors(registry, credentials)
+        # A CLIENT span and a `traceparent` on every portal call.
+        sessions = SessionFactory(trace_configs=(client_trace_config(tracer_provider),))
+        connectors = build_connectors(registry, credentials, sessions)
         for connector in connectors.values():
             stack.push_async_callback(connector.aclose)
         async with asyncio.timeout(_START_TIMEOUT_S):

@@ -10,18 +10,22 @@ from config.kinds import load_kinds
 from config.registry import Registry
 from config.settings import Settings
 from connectors.base import Connector
+from connectors.http import SessionFactory
 from gateway.data.record_cache import RecordCache
 from sso.upstream import UpstreamCredentials
 
 __all__ = ["build_connectors", "record_cache"]
 
 
-def build_connectors(registry: Registry, credentials: UpstreamCredentials) -> dict[str, Connector]:
-    """One connector per registry entry; a capability its kind cannot serve is a ConfigError."""
+def build_connectors(
+    registry: Registry, credentials: UpstreamCredentials, sessions: SessionFactory
+) -> dict[str, Connector]:
+    """One connector per registry entry, each opening its sessions with `sessions` (the
+    tracing hooks); a capability its kind cannot serve is a ConfigError."""
     kinds = load_kinds()
     connectors: dict[str, Connector] = {}
     for name, spec in registry.connectors.items():
-        connector = kinds[spec.kind](name, registry.configs[name], credentials)
+        connector = kinds[spec.kind](name, registry.configs[name], credentials, sessions=sessions)
         served = connector.capabilities()
         for index, capability in enumerate(spec.owns):
             if served and capability not in served:

@@ -1,11 +1,13 @@
 """What the four simulated portals share: the dataset, knobs and `GET /health`.
 
-Every request passes two middlewares, in this order:
+Every request passes three middlewares, in this order:
 
-    count (route name)  ─▶  knobs: latency ─▶ hang ─▶ fail_status ─▶ error_rate
+    count (route name)  ─▶  record its `traceparent`
+                        ─▶  knobs: latency ─▶ hang ─▶ fail_status ─▶ error_rate
                              ─▶ handler (auth, then the route) ─▶ malformed (garble the body)
 
-so a request that fails auth or is answered by a knob is still counted.
+so a request that fails auth or is answered by a knob is still counted and its
+`traceparent` (W3C trace context, sent by the gateway's client spans) still recorded.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class DemoPortal(DemoServer):
 
     Subclasses implement `_api_routes()` and may override `failure_response()` to answer
     knob failures in their own error shape. `dataset` is read-only; a portal that accepts
-    writes keeps its own copy of what may change.
+    writes keeps its own copy of what may change. `traceparents` holds the `traceparent`
+    header of every request that had one, in arrival order (cleared by `reset_counts()`).
     """
 
     content_type: ClassVar[str] = "application/json"
@@ -63,6 +66,7 @@ class DemoPortal(DemoServer):
         self.dataset = dataset
         self.knobs = knobs if knobs is not None else Knobs()
         self._rng = random.Random(seed)
+        self.traceparents: list[str] = []
 
     @abc.abstractmethod
     def _api_routes(self) -> Iterable[web.RouteDef]:
@@ -72,7 +76,24 @@ class DemoPortal(DemoServer):
         return [web.get("/health", self._health, name="health"), *self._api_routes()]
 
     def _middlewares(self) -> Iterable[Middleware]:
-        return (self._apply_knobs,)
+        return (self._record_traceparent, self._apply_knobs)
+
+    def trace_ids(self) -> set[str]:
+        """The trace ids (32 hex digits) of the recorded `traceparent` headers."""
+        return {value.split("-")[1] for value in self.traceparents if value.count("-") == 3}
+
+    def reset_counts(self) -> None:
+        super().reset_counts()
+        self.traceparents.clear()
+
+    @web.middleware
+    async def _record_traceparent(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        traceparent = request.headers.get("traceparent")
+        if traceparent is not None:
+            self.traceparents.append(traceparent)
+        return await handler(request)
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
