@@ -6,8 +6,8 @@ ServerErrorMiddleware is outside it, its ExceptionMiddleware inside):
 
     PrivateResponses   no-store and Vary on /graphql and /auth/* (all of them, refusals too)
     RequestId          X-Request-Id
-    RequestMetrics     in flight, requests by route and status, 429s, gateway overhead
     ServerSpan         one SERVER span per request, X-Trace-Id
+    RequestMetrics     in flight, requests by route and status, 429s, gateway overhead
     CORSMiddleware     only for settings.ui_origins; outside every refusal, so the UI can
                        read a 403, 413 or 429; preflights end here
     BodyLimit          413 over max_body_bytes
@@ -107,13 +107,13 @@ def _middleware_stack(
         Middleware(PrivateResponses),
         Middleware(RequestId),
         Middleware(
-            RequestMetrics, routes=[route.path for route in routes], graphql_path="/graphql"
-        ),
-        Middleware(
             ServerSpan,
             tracer_provider,
             routes=[route.path for route in routes],
             span_names={"/graphql": "graphql.request"},
+        ),
+        Middleware(
+            RequestMetrics, routes=[route.path for route in routes], graphql_path="/graphql"
         ),
         *_cors(settings),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),

@@ -1,6 +1,6 @@
 """Request metrics for every route: in flight, count by route and status, 429s, overhead.
 
-It sits outside every refusal (right inside the request id), so a 413, a 401 or a rate
+It sits outside every refusal (right inside the server span), so a 413, a 401 or a rate
 limit's 429 is counted like any answer. Each request gets an `UpstreamWait` in its state;
 the GraphQL endpoint hands it to the request's loaders, and what is left of the request's
 time is the gateway's own overhead.

@@ -260,3 +260,15 @@ async def test_metrics_switched_off_are_not_served(
 
     assert response.status_code == 404
     assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_the_gateway_overhead_leaves_out_the_wait_on_a_slow_portal(gateway: Gateway) -> None:
+    gateway.stack.crm.knobs.latency_s = 0.5
+    await gateway.query("query Look { viewer { profile { lastName } } }")
+    samples = await scrape(gateway)
+
+    (request_s,) = samples["portalgate_operation_duration_seconds_sum"].values()
+    (overhead_s,) = samples["portalgate_gateway_overhead_seconds_sum"].values()
+    assert request_s >= 0.5
+    # Generous: the portal's half second is left out, whatever the machine's load.
+    assert overhead_s < request_s - 0.4
