@@ -244,6 +244,15 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(default="30/minute", description="/auth/login per address")
     rate_limit_backend: Literal["memory", "redis"] = "memory"
 
+    # Metrics (GET /metrics, unauthenticated: keep it off the public listener).
+    metrics_enabled: bool = Field(default=True, description="serve and record /metrics")
+    metrics_max_operation_names: int = Field(
+        default=100, ge=1, le=10_000, description="distinct operation labels before 'other'"
+    )
+    service_client_role: str = Field(
+        default="service_client", description="the role that marks a service client in metrics"
+    )
+
     # Slow clients (served by uvicorn; see gateway/slow_clients.py).
     request_read_timeout_s: float = Field(
         default=10.0, gt=0, le=300, description="time a client has to send a whole request"

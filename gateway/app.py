@@ -7,6 +7,7 @@ ServerErrorMiddleware is outside it, its ExceptionMiddleware inside):
     PrivateResponses   no-store and Vary on /graphql and /auth/* (all of them, refusals too)
     RequestId          X-Request-Id
     ServerSpan         one SERVER span per request, X-Trace-Id
+    RequestMetrics     in flight, requests by route and status, 429s, gateway overhead
     CORSMiddleware     only for settings.ui_origins; outside every refusal, so the UI can
                        read a 403, 413 or 429; preflights end here
     BodyLimit          413 over max_body_bytes
@@ -40,10 +41,12 @@ from gateway import browser
 from gateway.backchannel import backchannel_logout
 from gateway.health import health_endpoint, liveness_endpoint, readiness_endpoint
 from gateway.http import graphql_endpoint
+from gateway.metrics_endpoint import metrics_endpoint
 from gateway.middleware.authentication import Authenticate
 from gateway.middleware.body_limit import BodyLimit
 from gateway.middleware.csrf import CsrfCheck
 from gateway.middleware.media import json_error
+from gateway.middleware.metrics import RequestMetrics
 from gateway.middleware.private_responses import PrivateResponses
 from gateway.middleware.rate_limit import RateLimit
 from gateway.middleware.request_id import RequestId
@@ -109,9 +112,12 @@ def _middleware_stack(
             routes=[route.path for route in routes],
             span_names={"/graphql": "graphql.request"},
         ),
+        Middleware(
+            RequestMetrics, routes=[route.path for route in routes], graphql_path="/graphql"
+        ),
         *_cors(settings),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-        Middleware(Authenticate, anonymous=("/health", "/readyz", "/auth/")),
+        Middleware(Authenticate, anonymous=("/health", "/readyz", "/auth/", "/metrics")),
         Middleware(CsrfCheck),
         Middleware(RateLimit, graphql_path="/graphql", login_path="/auth/login"),
     ]
@@ -144,6 +150,8 @@ def create_app(
         Route("/auth/logout", browser.logout, methods=["POST"]),
         Route("/auth/backchannel-logout", backchannel_logout, methods=["POST"]),
     ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     return Starlette(
         routes=routes,
         middleware=_middleware_stack(settings, provider, routes),

@@ -34,6 +34,8 @@ from config.settings import Settings
 from connectors.errors import ConnectorError, ErrorCode
 from gateway.context import RequestContext
 from gateway.errors import MaskUnexpectedErrors, error_code, is_public_error
+from gateway.metrics import Metrics
+from gateway.operation_metrics import OperationMetrics
 from gateway.operations import RequireOperationName
 from gateway.validation import (
     DocumentParser,
@@ -161,7 +163,9 @@ def _no_arguments(_args: dict[str, Any], _info: GraphQLResolveInfo[Any]) -> dict
     return {}
 
 
-def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) -> strawberry.Schema:
+def build_gateway_schema(
+    settings: Settings, tracer_provider: TracerProvider, metrics: Metrics | None = None
+) -> strawberry.Schema:
     """The unified schema wrapped in the gateway's extensions.
 
     Extensions are factories, one instance per operation, as strawberry recommends; the
@@ -198,6 +202,7 @@ def build_gateway_schema(settings: Settings, tracer_provider: TracerProvider) ->
             partial(ValidateDocument, validator),
             partial(tracing, tracer_provider=tracer_provider),
             AuditActing,
+            *([partial(OperationMetrics, metrics)] if metrics and metrics.enabled else []),
         ],
         schema_class=GatewaySchema,
         execution_context_class=executor,

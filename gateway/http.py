@@ -41,6 +41,7 @@ from gateway.data.loaders import LoaderSet
 from gateway.execution import classify_request_errors
 from gateway.middleware.authentication import authentication_of, refusal_response
 from gateway.middleware.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
+from gateway.middleware.metrics import upstream_wait_of
 from gateway.middleware.request_id import request_id_of
 from gateway.runtime import Runtime
 
@@ -191,7 +192,7 @@ async def graphql_endpoint(request: Request) -> Response:
     span.set_attribute("portalgate.acting", principal.actor is not None)
     context = RequestContext(
         principal=principal,
-        loaders=LoaderSet(runtime.sources, principal, deadline),
+        loaders=LoaderSet(runtime.sources, principal, deadline, upstream_wait_of(request)),
         deadline=deadline,
         request_id=request_id_of(request),
         policy=runtime.acting,

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from gateway import runtime_sso as sso_side
 from gateway.data.readiness import Readiness, open_readiness
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
+from gateway.metrics import Metrics, build_metrics
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
 from gateway.runtime_data import build_connectors, record_cache
@@ -81,6 +82,7 @@ class Runtime:
     rate_limits: RateLimits
     readiness: Readiness
     backchannel: BackchannelLogout | None = None  # with browser sign-in only
+    metrics: Metrics = field(default_factory=Metrics)  # records nothing unless enabled
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.request_timeout_s
@@ -151,7 +153,9 @@ async def open_runtime(
         rate_limits = RateLimits.from_settings(settings)
         stack.push_async_callback(rate_limits.aclose)
         backchannel = None if login is None else sso_side.backchannel_logout(settings, jwks, store)
-        sources = Sources(registry, connectors, cache, tracer)
+        metrics = build_metrics(settings)
+        sources = Sources(registry, connectors, cache, tracer, metrics=metrics)
+        metrics.watch_breakers(sources.breaker_states)
         readiness = await stack.enter_async_context(
             open_readiness(
                 Readiness(
@@ -179,11 +183,12 @@ async def open_runtime(
             acting=acting,
             audit=audit or LoggingAuditSink(),
             browser_login=login,
-            schema=build_gateway_schema(settings, tracer_provider),
+            schema=build_gateway_schema(settings, tracer_provider, metrics),
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
             readiness=readiness,
             backchannel=backchannel,
+            metrics=metrics,
         )
 
 

@@ -26,6 +26,7 @@ LAYERS = (
     "schema",
     "resolvers",  # see only the narrow loader protocol in resolvers/_types.py
     "gateway.data",  # the data plane: loaders, sources, record cache, breaker
+    "gateway.metrics",  # Prometheus metrics in a registry the runtime owns
     "sso",
     "config",
     "connectors",  # the contract: principal, records, capabilities, errors, auth hook

@@ -15,6 +15,7 @@ from connectors.capabilities import CAPABILITIES, Key
 from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
 from gateway.data.sources import Result, Sources
+from gateway.metrics import UpstreamWait
 
 __all__ = ["LoaderSet"]
 
@@ -22,8 +23,16 @@ __all__ = ["LoaderSet"]
 class LoaderSet:
     """Lazily builds one DataLoader per capability for one request and one principal."""
 
-    def __init__(self, sources: Sources, principal: Principal | None, deadline: float) -> None:
+    def __init__(
+        self,
+        sources: Sources,
+        principal: Principal | None,
+        deadline: float,
+        wait: UpstreamWait | None = None,
+    ) -> None:
         self._sources = sources
+        # The request's time spent on the data plane, for the gateway-overhead metric.
+        self._wait = wait or UpstreamWait()
         self._principal = principal
         self._deadline = deadline
         self._loaders: dict[str, DataLoader[Key, Record]] = {}
@@ -35,7 +44,10 @@ class LoaderSet:
                 raise ValueError(f"{capability} is a write capability")
 
             async def load_fn(keys: Sequence[Key], capability: str = capability) -> list[Result]:
-                return await self._sources.load(capability, keys, self._principal, self._deadline)
+                with self._wait.measuring():
+                    return await self._sources.load(
+                        capability, keys, self._principal, self._deadline
+                    )
 
             loader = DataLoader(load_fn=load_fn)
             self._loaders[capability] = loader
@@ -84,9 +96,10 @@ class LoaderSet:
 
     async def write(self, capability: str, key: str, payload: Mapping[str, Any]) -> Record:
         """Apply a write through the owner and prime the reads it changes."""
-        record = await self._sources.write(
-            capability, key, payload, self._principal, self._deadline
-        )
+        with self._wait.measuring():
+            record = await self._sources.write(
+                capability, key, payload, self._principal, self._deadline
+            )
         for stale in CAPABILITIES[capability].invalidates:
             if isinstance(record, CAPABILITIES[stale].record):
                 self.prime(stale, key, record)

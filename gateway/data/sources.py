@@ -31,6 +31,7 @@ from connectors.single_flight import SingleFlight
 from gateway.data.breaker import Breaker
 from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
+from gateway.metrics import Metrics
 
 __all__ = ["Result", "Sources"]
 
@@ -49,12 +50,14 @@ class Sources:
         cache: RecordCache,
         tracer: Tracer,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self._registry = registry
         self._connectors = connectors
         self._cache = cache
         self._tracer = tracer
         self._clock = clock
+        self._metrics = metrics or Metrics()
         self._breakers = {
             name: Breaker(spec.breaker.failures, spec.breaker.reset_s, clock)
             for name, spec in registry.connectors.items()
@@ -77,6 +80,10 @@ class Sources:
         """What the latest customer call to `connector` met (for readiness)."""
         return self._outcomes.latest(connector)
 
+    def breaker_states(self) -> dict[str, str]:
+        """Each connector's breaker state now (read by the metrics at scrape time)."""
+        return {name: breaker.state for name, breaker in self._breakers.items()}
+
     async def load(
         self,
         capability: str,
@@ -92,9 +99,11 @@ class Sources:
             span.set_attribute("portalgate.keys", len(keys))
             cached = await self._cache.get_many(capability, principal, keys)
             hits = sum(r is not None for r in cached)
+            self._metrics.capability_load(capability, principal)
             if self._cache.enabled(capability):
                 span.set_attribute("portalgate.cache.hit", hits)
                 span.set_attribute("portalgate.cache.miss", len(keys) - hits)
+                self._metrics.cache_lookup(capability, hits, len(keys) - hits)
             results: list[Result | None] = list(cached)
             missing = [k for k, r in zip(keys, cached, strict=True) if r is None]
             if missing:
@@ -194,12 +203,14 @@ class Sources:
                     owner, f"{owner} was not called: the request ran out of time"
                 )
             if not breaker.allow():
+                self._metrics.breaker_seen(owner, breaker.state)
                 raise ConnectorUnavailable(owner, f"{owner} is unavailable (circuit open)")
             with self._tracer.start_as_current_span("connector.fetch") as span:
                 span.set_attribute("portalgate.connector", owner)
                 span.set_attribute("portalgate.capability", capability)
                 span.set_attribute("portalgate.batch_size", batch)
                 span.set_attribute("portalgate.attempt", attempt)
+                started = time.perf_counter()
                 try:
                     async with asyncio.timeout(min(spec.timeout_s, remaining)):
                         result = await call()
@@ -209,9 +220,12 @@ class Sources:
                 except ConnectorError as exc:
                     error = exc
                 else:
+                    self._observe(owner, capability, "ok", started)
                     breaker.record_success()
                     self._outcomes.record(owner, None)
+                    self._metrics.breaker_seen(owner, breaker.state)
                     return result
+                self._observe(owner, capability, str(error.code), started)
                 span.set_attribute("portalgate.error.code", str(error.code))
                 span.set_status(Status(StatusCode.ERROR, str(error.code)))
             self._outcomes.record(owner, error.code)
@@ -220,6 +234,7 @@ class Sources:
             else:
                 # The portal answered (bad data, rejection): it is up, whatever it said.
                 breaker.record_success()
+            self._metrics.breaker_seen(owner, breaker.state)
             if not (isinstance(error, ConnectorUnavailable) and attempt < attempts):
                 raise error
             backoff = _RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + self._jitter.random())
@@ -227,3 +242,6 @@ class Sources:
                 raise error
             await asyncio.sleep(backoff)
         raise AssertionError("unreachable")
+
+    def _observe(self, owner: str, capability: str, outcome: str, started: float) -> None:
+        self._metrics.connector_call(owner, capability, outcome, time.perf_counter() - started)

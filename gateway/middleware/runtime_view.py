@@ -1,7 +1,7 @@
 """What the middleware need of the gateway's runtime, as a protocol.
 
 The runtime (`gateway/runtime.py`) wires every part together and so sits above the
-middleware; naming only these three members keeps `gateway.middleware` below it (see
+middleware; naming only these members keeps `gateway.middleware` below it (see
 tests/test_architecture.py) while mypy still checks that the runtime provides them.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from gateway.metrics import Metrics
 from gateway.middleware.authenticator import RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
 
@@ -23,5 +24,8 @@ class MiddlewareRuntime(Protocol):
 
     @property
     def rate_limits(self) -> RateLimits: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
 
     def allowed_origins(self) -> frozenset[str]: ...
