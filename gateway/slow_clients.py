@@ -91,9 +91,6 @@ class ConnectionGuard:
         if self._open[address] <= 0:
             del self._open[address]
 
-    def open_connections(self, address: str) -> int:
-        return self._open[address]
-
 
 class GuardedConfig(uvicorn.Config):
     """uvicorn's Config serving with `GuardedH11Protocol`; one per server, like its guard."""

@@ -113,11 +113,6 @@ class TokenEndpointClient:
     def client_id(self) -> str:
         return self._client_id
 
-    @property
-    def authentication_method(self) -> str:
-        """The token_endpoint_auth_method in use, as discovery names it."""
-        return self._authentication.method
-
     async def authorization_code(
         self, code: str, redirect_uri: str, verifier: str, *, resource: Sequence[str] = ()
     ) -> TokenGrant:
