@@ -23,10 +23,14 @@ FAST = {"readiness_interval_s": 0.2, "readiness_recovery_interval_s": 0.1}
 # Not timing assertions: guards so that a state that never comes fails instead of hanging.
 STATE_GUARD_S = 10.0
 RECOVERY_GUARD_S = 15.0
-# The bounds this issue asks for, generous: today /health takes the probe's 2 s while a
-# portal hangs, and a portal is served again only after the breaker's reset_s (10 s).
-READYZ_BOUND_S = 1.0
-RECOVERY_BOUND_S = 3.0
+# Thresholds that tell behaviours apart, not speed targets: an answer that waited on the
+# hung portal takes at least the probe's 2 s timeout, and a breaker left to its reset_s
+# (10 s) serves the portal again only after it. Half of each leaves room for a loaded
+# machine while still failing the old behaviour.
+PROBE_TIMEOUT_S = 2.0
+RESET_S = 10.0
+READYZ_BOUND_S = PROBE_TIMEOUT_S / 2
+RECOVERY_BOUND_S = RESET_S / 2
 
 
 async def _readyz(gateway: Gateway) -> dict[str, Any]:
