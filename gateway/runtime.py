@@ -8,8 +8,9 @@ open_runtime(settings, tracer_provider, environ)
   3. build the connectors from their kinds (entry points) with sso/ credentials
   4. start them concurrently, bounded by a start timeout; every close goes on one
      AsyncExitStack
-  5. build sources, the record cache, authentication (with the registry's claim mapping,
-     checked against the roles the gateway knows), browser login and back-channel logout
+  5. build sources (with each connector's recent history), the record cache,
+     authentication (with the registry's claim mapping, checked against the roles the
+     gateway knows), browser login and back-channel logout
   6. start readiness: one background health watch per connector, cancelled first on close
 
 The builders live beside it: gateway/runtime_sso.py for the sign-on side (steps 2 and 5),
@@ -40,6 +41,7 @@ from connectors.base import Connector
 from connectors.http import SessionFactory
 from connectors.tracing import client_trace_config
 from gateway import runtime_sso as sso_side
+from gateway.data.connector_history import ConnectorHistories
 from gateway.data.readiness import Readiness, open_readiness
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
@@ -154,7 +156,8 @@ async def open_runtime(
         stack.push_async_callback(rate_limits.aclose)
         backchannel = None if login is None else sso_side.backchannel_logout(settings, jwks, store)
         metrics = build_metrics(settings)
-        sources = Sources(registry, connectors, cache, tracer, metrics=metrics)
+        history = ConnectorHistories()  # the status page's figures, in bounded memory
+        sources = Sources(registry, connectors, cache, tracer, metrics=metrics, history=history)
         metrics.watch_breakers(sources.breaker_states)
         readiness = await stack.enter_async_context(
             open_readiness(

@@ -28,7 +28,8 @@ from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavail
 from connectors.principal import Principal
 from connectors.records import Record
 from connectors.single_flight import SingleFlight
-from gateway.data.breaker import Breaker
+from gateway.data.breaker import Breaker, Transition, log_transition
+from gateway.data.connector_history import ConnectorHistories
 from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
 from gateway.metrics import Metrics
@@ -51,6 +52,7 @@ class Sources:
         tracer: Tracer,
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
+        history: ConnectorHistories | None = None,
     ) -> None:
         self._registry = registry
         self._connectors = connectors
@@ -58,8 +60,15 @@ class Sources:
         self._tracer = tracer
         self._clock = clock
         self._metrics = metrics or Metrics()
+        self._history = history or ConnectorHistories(clock=clock)
         self._breakers = {
-            name: Breaker(spec.breaker.failures, spec.breaker.reset_s, clock)
+            name: Breaker(
+                spec.breaker.failures,
+                spec.breaker.reset_s,
+                clock,
+                connector=name,
+                on_transition=self._transitioned,
+            )
             for name, spec in registry.connectors.items()
         }
         # Retry jitter only spreads load; it needs no cryptographic randomness.
@@ -80,9 +89,20 @@ class Sources:
         """What the latest customer call to `connector` met (for readiness)."""
         return self._outcomes.latest(connector)
 
+    @property
+    def history(self) -> ConnectorHistories:
+        """Each connector's recent calls, errors and breaker transitions (status page)."""
+        return self._history
+
     def breaker_states(self) -> dict[str, str]:
         """Each connector's breaker state now (read by the metrics at scrape time)."""
         return {name: breaker.state for name, breaker in self._breakers.items()}
+
+    def _transitioned(self, transition: Transition) -> None:
+        """A breaker changed state: one log line, one history entry, one count."""
+        log_transition(transition)
+        self._history.record_transition(transition)
+        self._metrics.breaker_transition(transition.connector, transition.to_state)
 
     async def load(
         self,
@@ -203,7 +223,6 @@ class Sources:
                     owner, f"{owner} was not called: the request ran out of time"
                 )
             if not breaker.allow():
-                self._metrics.breaker_seen(owner, breaker.state)
                 raise ConnectorUnavailable(owner, f"{owner} is unavailable (circuit open)")
             with self._tracer.start_as_current_span("connector.fetch") as span:
                 span.set_attribute("portalgate.connector", owner)
@@ -220,21 +239,19 @@ class Sources:
                 except ConnectorError as exc:
                     error = exc
                 else:
-                    self._observe(owner, capability, "ok", started)
+                    self._observe(owner, capability, started)
                     breaker.record_success()
                     self._outcomes.record(owner, None)
-                    self._metrics.breaker_seen(owner, breaker.state)
                     return result
-                self._observe(owner, capability, str(error.code), started)
+                self._observe(owner, capability, started, error)
                 span.set_attribute("portalgate.error.code", str(error.code))
                 span.set_status(Status(StatusCode.ERROR, str(error.code)))
             self._outcomes.record(owner, error.code)
             if isinstance(error, ConnectorUnavailable | ConnectorTimeout):
-                breaker.record_failure()
+                breaker.record_failure(str(error.code))
             else:
                 # The portal answered (bad data, rejection): it is up, whatever it said.
                 breaker.record_success()
-            self._metrics.breaker_seen(owner, breaker.state)
             if not (isinstance(error, ConnectorUnavailable) and attempt < attempts):
                 raise error
             backoff = _RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + self._jitter.random())
@@ -243,5 +260,14 @@ class Sources:
             await asyncio.sleep(backoff)
         raise AssertionError("unreachable")
 
-    def _observe(self, owner: str, capability: str, outcome: str, started: float) -> None:
-        self._metrics.connector_call(owner, capability, outcome, time.perf_counter() - started)
+    def _observe(
+        self, owner: str, capability: str, started: float, error: ConnectorError | None = None
+    ) -> None:
+        """One attempt ended: into the metrics and the connector's history."""
+        seconds = time.perf_counter() - started
+        outcome = "ok" if error is None else str(error.code)
+        self._metrics.connector_call(owner, capability, outcome, seconds)
+        history = self._history.of(owner)
+        history.record_call(outcome, seconds)
+        if error is not None:
+            history.record_error(capability, error)

@@ -1,7 +1,9 @@
 """Breaker states read when Prometheus scrapes, from the breakers themselves.
 
 A custom collector rather than a gauge set on each change: a breaker turns half-open by
-the passing of time alone, with no call that could set a gauge.
+the passing of time alone, with no call that could set a gauge. Reading the state is what
+makes the breaker notice and report that change (`Breaker.state`), so it is counted in
+`portalgate_breaker_transitions` at the latest by the next scrape.
 """
 
 from __future__ import annotations
@@ -17,17 +19,10 @@ BREAKER_STATES = ("closed", "open", "half_open")
 
 
 class BreakerStates(Collector):
-    """`portalgate_breaker_state{connector, state}`: 1 for each connector's current state.
+    """`portalgate_breaker_state{connector, state}`: 1 for each connector's current state."""
 
-    `seen` is told every state it reads, so transitions that happened by time alone are
-    counted at the latest by the next scrape.
-    """
-
-    def __init__(
-        self, states: Callable[[], Mapping[str, str]], seen: Callable[[str, str], None]
-    ) -> None:
+    def __init__(self, states: Callable[[], Mapping[str, str]]) -> None:
         self._states = states
-        self._seen = seen
 
     def describe(self) -> Iterable[Metric]:
         return [self._family()]
@@ -35,7 +30,6 @@ class BreakerStates(Collector):
     def collect(self) -> Iterable[Metric]:
         family = self._family()
         for connector, current in sorted(self._states().items()):
-            self._seen(connector, current)
             for state in BREAKER_STATES:
                 family.add_metric([connector, state], 1.0 if state == current else 0.0)
         return [family]

@@ -41,8 +41,8 @@ class Metrics:
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         """One call (one attempt) to a connector; `outcome` is "ok" or the error code."""
 
-    def breaker_seen(self, connector: str, state: str) -> None:
-        """The connector's breaker is in `state` now; a change is counted as a transition."""
+    def breaker_transition(self, connector: str, state: str) -> None:
+        """The connector's breaker entered `state` (reported by the breaker itself)."""
 
     def watch_breakers(self, states: Callable[[], Mapping[str, str]]) -> None:
         """Read every breaker's state (connector ▶ state) at each scrape."""
@@ -67,11 +67,11 @@ class PrometheusMetrics(Metrics):
         self.registry = CollectorRegistry()
         self._names = OperationNames(max_operation_names)
         self._roles = {"employee_role": employee_role, "service_role": service_role}
-        self._breaker_states: dict[str, str] = {}
         self._read_breakers: Callable[[], Mapping[str, str]] = dict
         registry = self.registry
-        # First, so that a transition it notices is in the same scrape's counter.
-        registry.register(BreakerStates(lambda: self._read_breakers(), self.breaker_seen))
+        # First: reading a breaker reports a half-open reached by time alone, which is then
+        # counted in this same scrape's transitions.
+        registry.register(BreakerStates(lambda: self._read_breakers()))
         self._operations = Counter(
             "portalgate_operations",
             "GraphQL operations by name, outcome and kind of principal.",
@@ -161,11 +161,8 @@ class PrometheusMetrics(Metrics):
         self._connector_calls.labels(connector, capability, outcome).inc()
         self._connector_seconds.labels(connector, capability).observe(seconds)
 
-    def breaker_seen(self, connector: str, state: str) -> None:
-        previous = self._breaker_states.get(connector, "closed")
-        if state != previous:
-            self._breaker_states[connector] = state
-            self._transitions.labels(connector, state).inc()
+    def breaker_transition(self, connector: str, state: str) -> None:
+        self._transitions.labels(connector, state).inc()
 
     def watch_breakers(self, states: Callable[[], Mapping[str, str]]) -> None:
         self._read_breakers = states
