@@ -253,6 +253,11 @@ class Settings(BaseSettings):
         default="service_client", description="the role that marks a service client in metrics"
     )
 
+    # Status page (GET /status, /status.json; unauthenticated like /readyz, no customer data).
+    status_page_enabled: bool = Field(
+        default=True, description="serve the status page: connectors, latency, breakers, errors"
+    )
+
     # Slow clients (served by uvicorn; see gateway/slow_clients.py).
     request_read_timeout_s: float = Field(
         default=10.0, gt=0, le=300, description="time a client has to send a whole request"

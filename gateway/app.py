@@ -52,6 +52,7 @@ from gateway.middleware.rate_limit import RateLimit
 from gateway.middleware.request_id import RequestId
 from gateway.middleware.tracing import ServerSpan
 from gateway.runtime import Runtime, open_runtime
+from gateway.status_page import status_endpoint, status_json_endpoint
 from gateway.telemetry import build_tracer_provider
 from sso.audit import AuditSink
 
@@ -117,7 +118,7 @@ def _middleware_stack(
         ),
         *_cors(settings),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-        Middleware(Authenticate, anonymous=("/health", "/readyz", "/auth/", "/metrics")),
+        Middleware(Authenticate, anonymous=("/health", "/readyz", "/auth/", "/metrics", "/status")),
         Middleware(CsrfCheck),
         Middleware(RateLimit, graphql_path="/graphql", login_path="/auth/login"),
     ]
@@ -152,6 +153,9 @@ def create_app(
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    if settings.status_page_enabled:
+        routes.append(Route("/status", status_endpoint, methods=["GET"]))
+        routes.append(Route("/status.json", status_json_endpoint, methods=["GET"]))
     return Starlette(
         routes=routes,
         middleware=_middleware_stack(settings, provider, routes),

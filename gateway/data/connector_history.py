@@ -182,6 +182,16 @@ class ConnectorHistories:
         self._now = now
         self._histories: dict[str, ConnectorHistory] = {}
 
+    @property
+    def window_s(self) -> float:
+        """How far back a summary's call figures reach."""
+        return self._window_s
+
+    @property
+    def max_calls(self) -> int:
+        """How many of a connector's latest calls are kept at most."""
+        return self._bounds[0]
+
     def of(self, connector: str) -> ConnectorHistory:
         history = self._histories.get(connector)
         if history is None:
