@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
 from config.registry import CachePolicy, ConnectorSpec, LinkSpec, Registry
@@ -30,6 +31,7 @@ from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
 from gateway.data.record_cache import RecordCache
 from gateway.data.sources import Sources
+from gateway.metrics import Metrics, PrometheusMetrics
 
 ALICE = Principal(subject="alice", issuer="https://idp.test")
 BOB = Principal(subject="bob", issuer="https://idp.test")
@@ -73,6 +75,8 @@ def make_sources(
     retries: int = 1,
     timeout_s: float = 1.0,
     failures: int = 3,
+    clock: Callable[[], float] = time.monotonic,
+    metrics: Metrics | None = None,
 ) -> Sources:
     spec = ConnectorSpec.model_validate(
         {
@@ -96,6 +100,8 @@ def make_sources(
         {"crm": connector},
         RecordCache.memory(dict(cache or {})),
         tracer_provider.get_tracer("test"),
+        clock=clock,
+        metrics=metrics,
     )
 
 
@@ -268,3 +274,57 @@ async def test_wrong_number_of_results_is_reported_not_misassigned(
     keys = ["a", "b", "c"][:count]
     results = await sources.load("support_party", keys, ALICE, deadline())
     assert all(isinstance(r, ConnectorUnavailable) for r in results)
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def breaker_samples(metrics: PrometheusMetrics) -> dict[str, dict[str, float]]:
+    """`state` label ▶ value of crm's breaker state and transitions families, one scrape."""
+    found: dict[str, dict[str, float]] = {"state": {}, "transitions": {}}
+    for family in text_string_to_metric_families(metrics.exposition().decode()):
+        for sample in family.samples:
+            if sample.name == "portalgate_breaker_state":
+                found["state"][sample.labels["state"]] = sample.value
+            elif sample.name == "portalgate_breaker_transitions_total":
+                found["transitions"][sample.labels["state"]] = sample.value
+    return found
+
+
+async def test_transitions_are_counted_and_kept_once_each_even_a_half_open_by_time(
+    tracer_provider: TracerProvider,
+) -> None:
+    clock = ManualClock()
+    metrics = PrometheusMetrics(max_operation_names=10, employee_role="e", service_role="s")
+    connector = CountingConnector()
+    connector.fail_with = [ConnectorUnavailable("crm", "crm failed (HTTP 502)")] * 10
+    sources = make_sources(
+        connector, tracer_provider, retries=0, failures=2, clock=clock, metrics=metrics
+    )
+    metrics.watch_breakers(sources.breaker_states)
+
+    for n in range(5):  # two calls fail and open it; three are refused without a call
+        await sources.load("support_party", [f"k{n}"], ALICE, clock.now + 5)
+    opened = breaker_samples(metrics)
+    clock.now += 60  # reset_s: half-open, with no call to notice it; the scrape does
+    half_open = breaker_samples(metrics)
+    again = breaker_samples(metrics)
+
+    assert len(connector.calls) == 2
+    assert opened == {"state": {"closed": 0, "open": 1, "half_open": 0}, "transitions": {"open": 1}}
+    assert half_open["state"] == {"closed": 0, "open": 0, "half_open": 1}
+    assert half_open["transitions"] == again["transitions"] == {"open": 1, "half_open": 1}
+    summary = sources.history.summary("crm")
+    assert (summary.calls, summary.outcomes) == (2, {"UPSTREAM_UNAVAILABLE": 2})
+    assert [(e.capability, e.reason) for e in summary.errors] == [
+        ("support_party", "ConnectorUnavailable, HTTP 502")
+    ] * 2
+    assert [(t.from_state, t.to_state) for t in summary.transitions] == [
+        ("open", "half_open"),
+        ("closed", "open"),
+    ]
