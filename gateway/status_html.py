@@ -95,11 +95,27 @@ def _connector(name: str, c: Mapping[str, Any]) -> str:
     )
 
 
+def _overview(connectors: Mapping[str, Mapping[str, Any]]) -> str:
+    """One row per connector, to scan before reading the sections."""
+    rows = [
+        (
+            escape(name),
+            _state(c["status"]),
+            _state(c["breaker"]),
+            _text(c["calls"]),
+            _ms(c["p50Ms"]),
+            _ms(c["p95Ms"]),
+            _rate(c["errorRate"]),
+        )
+        for name, c in connectors.items()
+    ]
+    headings = ("connector", "readiness", "breaker", "calls", "p50", "p95", "error rate")
+    return _table(headings, rows, "no connectors")
+
+
 def render_status(snapshot: Mapping[str, Any]) -> str:
     """The whole page for one snapshot."""
     connectors = "".join(_connector(n, c) for n, c in snapshot["connectors"].items())
-    if not connectors:
-        connectors = '<p class="none">no connectors</p>'
 
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -113,6 +129,6 @@ def render_status(snapshot: Mapping[str, Any]) -> str:
         f"{_text(snapshot['maxCalls'])} calls per connector). "
         f"This page reloads every {REFRESH_S} s; the same data as JSON: "
         "<code>/status.json</code>.</p>"
-        f"{connectors}"
+        f"{_overview(snapshot['connectors'])}{connectors}"
         "</body></html>"
     )

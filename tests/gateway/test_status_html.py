@@ -44,8 +44,9 @@ def test_every_value_is_escaped() -> None:
     page = render_status(snapshot() | {"connectors": {HOSTILE: hostile}})
 
     assert "<script" not in page
-    # Name (id and heading) 2, reason 1, outcome 1, transition (at, reason) 2, error 3.
-    assert page.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 9
+    # Name (overview, id, heading) 3, reason 1, outcome 1, transition (at, reason) 2,
+    # error 3.
+    assert page.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 10
 
 
 def test_figures_and_history_are_shown_and_nothing_is_fetched() -> None:
@@ -78,3 +79,4 @@ def test_a_quiet_connector_says_so() -> None:
     assert "no calls in the window" in page
     assert "no transitions yet" in page
     assert "no errors yet" in page
+    assert "no connectors" in render_status(snapshot() | {"connectors": {}})
