@@ -79,7 +79,12 @@ class GatewaySchema(strawberry.Schema):
                     extra={"code": str(original.code), "connector": original.connector},
                 )
             elif isinstance(original, GatewayError):
-                logger.info("request error code=%s path=%s", original.code, path)
+                logger.info(
+                    "request error code=%s path=%s",
+                    original.code,
+                    path,
+                    extra={"code": str(original.code)},
+                )
             elif not is_public_error(error):
                 logger.error("unexpected error in resolver path=%s", path, exc_info=original)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from connectors.errors import ConnectorError
 
-__all__ = ["MAX_CALLS", "ConnectorCall", "ConnectorCalls", "outcome_of"]
+__all__ = ["MAX_CALLS", "CallOutcome", "ConnectorCall", "ConnectorCalls", "outcome_of"]
 
 # A request's loads are bounded by its query's depth and limits, but one line must stay
 # readable: past this many, calls are only counted (`dropped`).
@@ -46,6 +46,15 @@ def outcome_of(results: Sequence[object]) -> str:
         if isinstance(result, ConnectorError):
             return str(result.code)
     return "ok"
+
+
+class CallOutcome:
+    """The outcome a `timing` block reports; "ok" unless it says otherwise."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = "ok"
 
 
 class ConnectorCalls:
@@ -84,12 +93,3 @@ class ConnectorCalls:
     @property
     def calls(self) -> tuple[ConnectorCall, ...]:
         return tuple(self._calls)
-
-
-class CallOutcome:
-    """The outcome a `timing` block reports; "ok" unless it says otherwise."""
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = "ok"

@@ -47,9 +47,8 @@ class LoaderSet:
             if CAPABILITIES[capability].kind == "write":
                 raise ValueError(f"{capability} is a write capability")
 
-            owner = self._sources.registry.owner(capability)
-
             async def load_fn(keys: Sequence[Key], capability: str = capability) -> list[Result]:
+                owner = self._sources.registry.owner(capability)
                 with self._wait.measuring(), self._calls.timing(owner, capability) as outcome:
                     results = await self._sources.load(
                         capability, keys, self._principal, self._deadline
