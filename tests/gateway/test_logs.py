@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,23 +99,6 @@ def test_text_format_puts_extra_fields_after_the_message() -> None:
         r"connector=crm to=open",
         line,
     )
-
-
-@pytest.fixture
-def restored_logging() -> Iterator[None]:
-    """Put the root and uvicorn loggers back as they were (pytest's handlers included)."""
-    names = ["", "uvicorn", "uvicorn.error", UVICORN_ACCESS_LOGGER]
-    saved = [
-        (logger, list(logger.handlers), logger.level, logger.propagate)
-        for logger in map(logging.getLogger, names)
-    ]
-    try:
-        yield
-    finally:
-        for logger, handlers, level, propagate in saved:
-            logger.handlers[:] = handlers
-            logger.setLevel(level)
-            logger.propagate = propagate
 
 
 def test_configured_logging_writes_every_logger_as_json_uvicorns_included(
