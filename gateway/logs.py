@@ -34,8 +34,10 @@ __all__ = [
 LogFormat = Literal["json", "text"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
-# The standard LogRecord attributes (and python-json-logger's own) are not `extra`.
-_NOT_EXTRA = frozenset(RESERVED_ATTRS) | {"message", "asctime"}
+# The standard LogRecord attributes (and python-json-logger's own) are not `extra`, nor
+# uvicorn's `color_message`, the message again with terminal colour codes.
+_NOT_FIELDS = frozenset(RESERVED_ATTRS) | {"color_message"}
+_NOT_EXTRA = _NOT_FIELDS | {"message", "asctime"}
 # uvicorn's loggers: with `log_config=None` uvicorn leaves them unconfigured, and they
 # reach the root handler by propagation. The access logger stays silent: the gateway's
 # own access line (gateway/middleware/access_line.py) replaces it.
@@ -60,6 +62,7 @@ class PortalgateJsonFormatter(JsonFormatter):
         super().__init__(
             ["levelname", "name", "message"],
             rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+            reserved_attrs=sorted(_NOT_FIELDS),
             json_ensure_ascii=False,
         )
 

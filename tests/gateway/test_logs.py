@@ -73,6 +73,14 @@ def test_structured_extra_fields_keep_their_json_types() -> None:
     assert parsed["connectors"] == calls
 
 
+def test_uvicorns_coloured_copy_of_the_message_is_left_out() -> None:
+    record = _record("Started server process [%d]", (42,), level=logging.INFO)
+    record.color_message = "Started server process [\x1b[36m%d\x1b[0m]"
+
+    assert "color_message" not in json.loads(PortalgateJsonFormatter().format(record))
+    assert TextFormatter().format(record).endswith("Started server process [42]")
+
+
 def test_an_exception_is_one_field_with_the_traceback_and_no_locals() -> None:
     secret_local = "s3cr3t-value"
     try:
