@@ -258,11 +258,29 @@ class Settings(BaseSettings):
         default=True, description="serve the status page: connectors, latency, breakers, errors"
     )
 
+    # Logs (gateway/logs.py): every record of the process, uvicorn's included, on stderr.
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="one JSON object per line, or `text` for humans"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="the least severe level written"
+    )
+
     # Slow clients (served by uvicorn; see gateway/slow_clients.py).
     request_read_timeout_s: float = Field(
         default=10.0, gt=0, le=300, description="time a client has to send a whole request"
     )
     max_connections_per_address: int = Field(default=100, ge=1)
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("rate_limit", "login_rate_limit")
     @classmethod

@@ -7,6 +7,7 @@ ServerErrorMiddleware is outside it, its ExceptionMiddleware inside):
     PrivateResponses   no-store and Vary on /graphql and /auth/* (all of them, refusals too)
     RequestId          X-Request-Id
     ServerSpan         one SERVER span per request, X-Trace-Id
+    AccessLine         one JSON access line per request (portalgate.access), inside the span
     RequestMetrics     in flight, requests by route and status, 429s, gateway overhead
     CORSMiddleware     only for settings.ui_origins; outside every refusal, so the UI can
                        read a 403, 413 or 429; preflights end here
@@ -42,6 +43,7 @@ from gateway.backchannel import backchannel_logout
 from gateway.health import health_endpoint, liveness_endpoint, readiness_endpoint
 from gateway.http import graphql_endpoint
 from gateway.metrics_endpoint import metrics_endpoint
+from gateway.middleware.access_line import AccessLine
 from gateway.middleware.authentication import Authenticate
 from gateway.middleware.body_limit import BodyLimit
 from gateway.middleware.csrf import CsrfCheck
@@ -112,6 +114,13 @@ def _middleware_stack(
             tracer_provider,
             routes=[route.path for route in routes],
             span_names={"/graphql": "graphql.request"},
+        ),
+        Middleware(
+            AccessLine,
+            routes=[route.path for route in routes],
+            graphql_path="/graphql",
+            employee_role=settings.employee_role,
+            service_role=settings.service_client_role,
         ),
         Middleware(
             RequestMetrics, routes=[route.path for route in routes], graphql_path="/graphql"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from opentelemetry.trace import NoOpTracerProvider
@@ -28,15 +28,15 @@ from config.kinds import load_kinds
 from config.registry import load_registry
 from config.settings import Settings
 from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
-from gateway.access_log import redact_access_log
 from gateway.app import create_app
+from gateway.logs import configure_logging
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 from schema.build import build_schema
 from sso.upstream import UpstreamCredentials
 
-__all__ = ["GatewayServer", "main"]
+__all__ = ["GatewayServer", "main", "server_config"]
 
 # Any of these authenticates the gateway's client (see sso/client_setup.py).
 _CLIENT_CREDENTIALS = ("CLIENT_SECRET", "CLIENT_PRIVATE_KEY", "CLIENT_PRIVATE_KEY_FILE")
@@ -101,7 +101,6 @@ class GatewayServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, banner: str | None) -> None:
         super().__init__(config)
         self._banner = banner
-        redact_access_log()  # uvicorn logs query strings: OIDC codes, states, tokens
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -121,12 +120,28 @@ async def _preflight(settings: Settings, environ: Mapping[str, str]) -> None:
         pass
 
 
+def server_config(app: Starlette, settings: Settings, **server: Any) -> GuardedConfig:
+    """uvicorn's configuration for the gateway; `server` adds uvicorn options (host, port).
+
+    uvicorn neither configures logging (`log_config=None`: `configure_logging` did, so its
+    own lines are JSON too) nor writes its access log: the gateway's access line
+    (gateway/middleware/access_line.py) replaces it, without the query string.
+    """
+    guard = ConnectionGuard.from_settings(settings)
+    return GuardedConfig(
+        app,
+        guard=guard,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        **server,
+    )
+
+
 async def _serve(
     app: Starlette, settings: Settings, host: str, port: int, banner: str | None = None
 ) -> None:
-    guard = ConnectionGuard.from_settings(settings)
-    config = GuardedConfig(app, guard=guard, host=host, port=port, log_level="info")
-    server = GatewayServer(config, banner)
+    server = GatewayServer(server_config(app, settings, host=host, port=port), banner)
     await server.serve()
     if not server.started:
         raise SystemExit(1)
@@ -146,6 +161,7 @@ async def _demo(port: int, config: Path) -> None:
             post_logout_url=f"{base}/auth/session",
             development=True,
         )
+        configure_logging(settings.log_format, settings.log_level)
         environ = {**os.environ, **stack.env}
         await _preflight(settings, environ)
         app = create_app(settings, tracer_provider=build_tracer_provider(environ), environ=environ)
@@ -175,7 +191,6 @@ async def _demo(port: int, config: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "schema":
             print(build_schema().as_str())
@@ -189,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tracer_provider = build_tracer_provider(os.environ)  # a bad OTEL_* ends it here
         overrides = {"registry_path": args.config} if args.config else {}
         settings = Settings(**overrides)
+        configure_logging(settings.log_format, settings.log_level)
         asyncio.run(_preflight(settings, os.environ))
         app = create_app(settings, tracer_provider=tracer_provider)
         asyncio.run(_serve(app, settings, args.host, args.port))

@@ -57,7 +57,12 @@ logger = logging.getLogger(__name__)
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs each error by code and connector, never by its text (which may carry tokens)."""
+    """Logs each error by code and connector, never by its text (which may carry tokens).
+
+    A connector error is DEBUG: a portal outage fails every request that reads it, and a
+    line per request would bury everything else. It is counted (metrics), carried by the
+    request's access line (`connectors[].outcome`) and the breaker logs its transitions.
+    """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -66,14 +71,20 @@ class GatewaySchema(strawberry.Schema):
             original = error.original_error
             path = ".".join(str(p) for p in error.path or ())
             if isinstance(original, ConnectorError):
-                logger.warning(
+                logger.debug(
                     "connector error code=%s connector=%s path=%s",
                     original.code,
                     original.connector,
                     path,
+                    extra={"code": str(original.code), "connector": original.connector},
                 )
             elif isinstance(original, GatewayError):
-                logger.info("request error code=%s path=%s", original.code, path)
+                logger.info(
+                    "request error code=%s path=%s",
+                    original.code,
+                    path,
+                    extra={"code": str(original.code)},
+                )
             elif not is_public_error(error):
                 logger.error("unexpected error in resolver path=%s", path, exc_info=original)
 

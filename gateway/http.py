@@ -39,6 +39,7 @@ from connectors.errors import ErrorCode
 from gateway.context import RequestContext
 from gateway.data.loaders import LoaderSet
 from gateway.execution import classify_request_errors
+from gateway.middleware.access_line import connector_calls_of, note_operation
 from gateway.middleware.authentication import authentication_of, refusal_response
 from gateway.middleware.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
 from gateway.middleware.metrics import upstream_wait_of
@@ -178,6 +179,7 @@ async def graphql_endpoint(request: Request) -> Response:
         params = await _read_params(request, runtime.settings)
     except BadRequest as exc:
         return json_error(exc.status, exc.message, exc.code, media_type=media_type)
+    note_operation(request, params.operation_name)
     authentication = authentication_of(request)
     if isinstance(authentication, Exception):
         return refusal_response(authentication, media_type)
@@ -192,7 +194,13 @@ async def graphql_endpoint(request: Request) -> Response:
     span.set_attribute("portalgate.acting", principal.actor is not None)
     context = RequestContext(
         principal=principal,
-        loaders=LoaderSet(runtime.sources, principal, deadline, upstream_wait_of(request)),
+        loaders=LoaderSet(
+            runtime.sources,
+            principal,
+            deadline,
+            upstream_wait_of(request),
+            connector_calls_of(request),
+        ),
         deadline=deadline,
         request_id=request_id_of(request),
         policy=runtime.acting,

@@ -1,9 +1,11 @@
-"""Fixtures shared by every test package: real spans from an injected tracer provider, and
-a real Redis under a key prefix of the test's own."""
+"""Fixtures shared by every test package: real spans from an injected tracer provider, a
+real Redis under a key prefix of the test's own, and logging put back after a test that
+configures it as the CLI does."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -30,3 +32,21 @@ async def prefixed_redis() -> AsyncIterator[PrefixedRedis]:
     """The real Redis, with a key prefix of this test's own (see tests/redis_server.py)."""
     async with open_prefixed_redis() as redis:
         yield redis
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """The root and uvicorn loggers as they were before the test (pytest's handlers
+    included), for tests that run `configure_logging` in this process."""
+    names = ["", "uvicorn", "uvicorn.error", "uvicorn.asgi", "uvicorn.access"]
+    saved = [
+        (logger, logger.handlers[:], logger.level, logger.propagate)
+        for logger in map(logging.getLogger, names)
+    ]
+    try:
+        yield
+    finally:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from connectors.capabilities import CAPABILITIES, Key
 from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
+from gateway.data.connector_calls import ConnectorCalls, outcome_of
 from gateway.data.sources import Result, Sources
 from gateway.metrics import UpstreamWait
 
@@ -29,10 +30,13 @@ class LoaderSet:
         principal: Principal | None,
         deadline: float,
         wait: UpstreamWait | None = None,
+        calls: ConnectorCalls | None = None,
     ) -> None:
         self._sources = sources
         # The request's time spent on the data plane, for the gateway-overhead metric.
         self._wait = wait or UpstreamWait()
+        # Each load and write with its owner and outcome, for the request's access line.
+        self._calls = calls or ConnectorCalls()
         self._principal = principal
         self._deadline = deadline
         self._loaders: dict[str, DataLoader[Key, Record]] = {}
@@ -44,10 +48,13 @@ class LoaderSet:
                 raise ValueError(f"{capability} is a write capability")
 
             async def load_fn(keys: Sequence[Key], capability: str = capability) -> list[Result]:
-                with self._wait.measuring():
-                    return await self._sources.load(
+                owner = self._sources.registry.owner(capability)
+                with self._wait.measuring(), self._calls.timing(owner, capability) as outcome:
+                    results = await self._sources.load(
                         capability, keys, self._principal, self._deadline
                     )
+                    outcome.value = outcome_of(results)
+                    return results
 
             loader = DataLoader(load_fn=load_fn)
             self._loaders[capability] = loader
@@ -96,7 +103,8 @@ class LoaderSet:
 
     async def write(self, capability: str, key: str, payload: Mapping[str, Any]) -> Record:
         """Apply a write through the owner and prime the reads it changes."""
-        with self._wait.measuring():
+        owner = self._sources.registry.owner(capability)
+        with self._wait.measuring(), self._calls.timing(owner, capability):
             record = await self._sources.write(
                 capability, key, payload, self._principal, self._deadline
             )

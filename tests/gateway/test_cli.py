@@ -8,6 +8,9 @@ import pytest
 
 from gateway.cli import main
 
+# `serve` configures the process's logging before it fails; put it back after each test.
+pytestmark = pytest.mark.usefixtures("restored_logging")
+
 
 def test_serve_with_an_unreadable_registry_exits_2_naming_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -36,6 +39,30 @@ def test_serve_with_a_bad_setting_names_the_variable(
     assert status == 2
     assert "PORTALGATE_REQUEST_TIMEOUT_S" in err
     assert "greater than 0" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("PORTALGATE_LOG_LEVEL", "loud", "'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'"),
+        ("PORTALGATE_LOG_FORMAT", "xml", "'json' or 'text'"),
+    ],
+)
+def test_serve_with_a_bad_log_setting_names_the_variable_and_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    status = main(["serve", "--port", "0"])
+
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert err.startswith(f"configuration error: environment: {variable}: ")
+    assert expected in err
 
 
 def test_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,9 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from config.settings import Settings
 from demo.stack import DemoStack, open_demo_stack
 from gateway.app import create_app
-from gateway.cli import GatewayServer
+from gateway.cli import GatewayServer, server_config
 from gateway.runtime import Runtime
-from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from sso.audit import AuditSink
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -176,7 +175,7 @@ async def serve_in_process(
     **settings: Any,
 ) -> AsyncIterator[InProcessServer]:
     """The gateway in this process on a real loopback socket (`port`, or a free one),
-    served and logging like `portalgate serve` (info);
+    served like `portalgate serve` (logging is left to the test: `configure_logging`, or caplog);
     `public_url` is the server's own URL; `settings` may name another issuer and client."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -189,8 +188,7 @@ async def serve_in_process(
     }
     config = Settings(registry_path=registry_path, public_url=base, **(defaults | settings))
     app = create_app(config, tracer_provider=tracer_provider, environ=stack.env)
-    guard = ConnectionGuard.from_settings(config)
-    server = InProcessServer(GuardedConfig(app, guard=guard, log_level="info", lifespan="on"), base)
+    server = InProcessServer(server_config(app, config, lifespan="on"), base)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         async with asyncio.timeout(15):

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from connectors.errors import ConnectorUnavailable
 from connectors.principal import Principal
 from connectors.records import LinkRecord
+from gateway.data.connector_calls import ConnectorCalls
 from gateway.data.loaders import LoaderSet
 from tests.gateway.data.test_sources import ALICE, CountingConnector, make_sources
 
@@ -93,3 +94,23 @@ async def test_viewer_key_is_the_link_for_the_owner(tracer_provider: TracerProvi
     assert await LoaderSet(sources, LINKED, deadline).viewer_key("support_party") == "C-7"
     assert await LoaderSet(sources, ALICE, deadline).viewer_key("support_party") is None
     assert await LoaderSet(sources, None, deadline).viewer_key("support_party") is None
+
+
+async def test_each_batch_is_noted_with_its_owner_and_outcome(
+    tracer_provider: TracerProvider,
+) -> None:
+    connector = CountingConnector()
+    calls = ConnectorCalls()
+    request = LoaderSet(
+        make_sources(connector, tracer_provider), ALICE, time.monotonic() + 5, calls=calls
+    )
+    await asyncio.gather(request.load("support_party", "a"), request.load("support_party", "b"))
+    connector.fail_with = [ConnectorUnavailable("crm")] * 2  # the attempt and its retry
+    with pytest.raises(ConnectorUnavailable):
+        await request.load("support_party", "c")
+
+    assert [(c.connector, c.capability, c.outcome) for c in calls.calls] == [
+        ("crm", "support_party", "ok"),
+        ("crm", "support_party", "UPSTREAM_UNAVAILABLE"),
+    ]
+    assert all(c.duration_ms >= 0 for c in calls.calls)
