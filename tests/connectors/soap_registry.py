@@ -7,8 +7,11 @@ registry the gateway would load with it: registry.example.yaml, that section rep
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from connectors.soap import SoapConfig
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 EXAMPLE_REGISTRY = CONFIG / "registry.example.yaml"
@@ -24,3 +27,15 @@ def write_soap_registry(directory: Path) -> Path:
     path = directory / "registry.soap.yaml"
     path.write_text(yaml.safe_dump(registry, sort_keys=False), encoding="utf-8")
     return path
+
+
+def example_soap_section(wsdl: str, **changes: Any) -> dict[str, Any]:
+    """The `config:` of the example's soap support connector as YAML data, reading `wsdl`."""
+    soap = yaml.safe_load(SOAP_EXAMPLE.read_text(encoding="utf-8"))
+    section: dict[str, Any] = soap["connectors"]["support"]["config"]
+    return section | {"wsdl": wsdl} | changes
+
+
+def example_soap_config(wsdl: str, **changes: Any) -> SoapConfig:
+    """The `config:` of the example's soap support connector, reading `wsdl`."""
+    return SoapConfig.model_validate(example_soap_section(wsdl, **changes))
