@@ -102,7 +102,7 @@ async def hostile_portal() -> AsyncIterator[HostilePortal]:
             web.get("/wsdl", wsdl),
             web.post("/soap", soap),
             web.get("/leak{rest:.*}", leak),
-            web.get("/health", lambda _: _ok()),
+            web.get("/health", _health),
         ]
     )
     server = TestServer(app, host="127.0.0.1", port=0)
@@ -114,5 +114,5 @@ async def hostile_portal() -> AsyncIterator[HostilePortal]:
         await server.close()
 
 
-async def _ok() -> web.Response:
+async def _health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
