@@ -32,6 +32,7 @@ import zeep
 import zeep.exceptions
 import zeep.helpers
 import zeep.loader
+import zeep.wsdl.bindings
 from lxml import etree
 
 from connectors.soap_config import SoapConfig
@@ -158,14 +159,24 @@ class _LoopLoader:
     """The object zeep calls `load(url)` on (from the worker thread) to read documents."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, max_bytes: int
+        self,
+        session: aiohttp.ClientSession,
+        loop: asyncio.AbstractEventLoop,
+        max_bytes: int,
+        wsdl: str,
     ) -> None:
         self._session = session
         self._loop = loop
         self._max_bytes = max_bytes
+        self._wsdl = wsdl
+        self._remote = _is_remote(wsdl)
 
     def load(self, url: str) -> bytes:
-        if urlparse(url).scheme in ("http", "https"):
+        if self._remote and url != self._wsdl:
+            # zeep's forbid_external stops http(s) imports; this stops a remote WSDL from
+            # naming local files (file:///etc/...) as well: it must be self-contained.
+            raise ValueError("a WSDL fetched over the network may not include other documents")
+        if _is_remote(url):
             fetch = asyncio.run_coroutine_threadsafe(self._fetch(url), self._loop)
             return fetch.result()
         path = Path(url.removeprefix("file://")).expanduser()
@@ -184,6 +195,10 @@ class _LoopLoader:
                 if content is None:
                     raise ValueError(f"larger than {self._max_bytes} bytes")
                 return content
+
+
+def _is_remote(location: str) -> bool:
+    return urlparse(location).scheme in ("http", "https")
 
 
 async def read_bounded(resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
@@ -208,7 +223,8 @@ async def load_service(
 
     Raises `WsdlError` naming the config key and the problem (never the document's text).
     """
-    loader = _LoopLoader(session, asyncio.get_running_loop(), config.max_response_bytes)
+    loop = asyncio.get_running_loop()
+    loader = _LoopLoader(session, loop, config.max_response_bytes, config.wsdl)
     try:
         client = await asyncio.to_thread(
             zeep.Client, config.wsdl, transport=loader, settings=SAFE_XML
@@ -221,6 +237,9 @@ async def load_service(
     address = address or port.binding_options.get("address")
     if not address:
         raise WsdlError(connector, "config.address", "the WSDL names no address: give one")
+    if not isinstance(port.binding, zeep.wsdl.bindings.Soap11Binding):
+        problem = f"port {port.name} is not a SOAP 1.1 binding, the only one this kind speaks"
+        raise WsdlError(connector, "config.port", problem)
     service = SoapService(client, port.binding, address)
     for name, spec in config.capabilities.items():
         parameters = set(spec.request) | {t.split(".")[0] for t in spec.body or {}}

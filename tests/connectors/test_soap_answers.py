@@ -7,6 +7,7 @@ answers refused unread; faults and statuses map to the codes of `connectors.erro
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import zeep.exceptions
@@ -269,3 +270,22 @@ async def test_an_oversized_wsdl_fails_the_start(hostile: HostilePortal) -> None
         await SoapConnector("support", config, Credentials()).start()
 
     assert f"larger than {LIMIT} bytes" in caught.value.problem
+
+
+async def test_a_remote_wsdl_cannot_make_the_gateway_read_local_files(
+    hostile: HostilePortal, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.xsd"
+    secret.write_text("<x>SECRET-ON-DISK</x>", encoding="utf-8")
+    hostile.wsdl = support_wsdl(f"{hostile.url}/soap").replace(
+        "<xsd:schema targetNamespace",
+        f'<xsd:schema><xsd:include schemaLocation="{secret.as_uri()}"/></xsd:schema>'
+        "<xsd:schema targetNamespace",
+    )
+    connector = SoapConnector("support", example_soap_config(f"{hostile.url}/wsdl"), Credentials())
+
+    with pytest.raises(WsdlError) as caught:
+        await connector.start()
+
+    assert "may not include other documents" in caught.value.problem
+    assert "SECRET" not in str(caught.value)
