@@ -54,7 +54,14 @@ from connectors.principal import Principal
 from connectors.records import Record
 from connectors.rest_answers import read_batch
 from connectors.soap_config import SoapCapabilitySpec, SoapConfig, render
-from connectors.soap_wsdl import Fault, Reply, SoapService, load_service, read_bounded
+from connectors.soap_wsdl import (
+    Fault,
+    Reply,
+    SoapService,
+    load_service,
+    read_bounded,
+    xml_text_ok,
+)
 
 __all__ = ["SoapConfig", "SoapConnector"]
 
@@ -118,7 +125,7 @@ class SoapConnector(Connector):
         spec = self._spec(capability)
         record_type = CAPABILITIES[capability].record
         # A key XML cannot carry cannot exist in the portal: that key alone is not found.
-        sendable = [str(key) for key in dict.fromkeys(keys) if _xml_text(str(key))]
+        sendable = [str(key) for key in dict.fromkeys(keys) if xml_text_ok(str(key))]
         if spec.batch is not None:
             size = spec.batch.max_size
             found: dict[Key, Record | ConnectorError] = {}
@@ -160,10 +167,10 @@ class SoapConnector(Connector):
     ) -> Record:
         spec = self._spec(capability)
         assert spec.body is not None
-        if not _xml_text(key):
+        if not xml_text_ok(key):
             raise RecordNotFound(self.name, key)
         for field, value in payload.items():
-            if isinstance(value, str) and not _xml_text(value):
+            if isinstance(value, str) and not xml_text_ok(value):
                 problem = f"{field} may not contain control characters"
                 raise UpstreamValidationFailed(self.name, problem, field)
         params = render(spec.request, key, None) | write_body(payload, spec.body)
@@ -291,12 +298,3 @@ def _with(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     inner = data.get(head)
     replaced = _with(inner, rest, value) if rest and isinstance(inner, dict) else value
     return {**data, head: replaced}
-
-
-def _xml_text(value: str) -> bool:
-    """False for characters XML 1.0 cannot carry even escaped (its `Char` production:
-    control characters other than tab/newline/return, surrogates, U+FFFE and U+FFFF)."""
-    return all(
-        ch in "\t\n\r" or 0x20 <= ord(ch) < 0xD800 or 0xE000 <= ord(ch) < 0xFFFE or ord(ch) > 0xFFFF
-        for ch in value
-    )

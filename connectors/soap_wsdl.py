@@ -45,6 +45,7 @@ __all__ = [
     "WsdlError",
     "load_service",
     "read_bounded",
+    "xml_text_ok",
 ]
 
 SOAP_ENV_11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -272,3 +273,12 @@ def _why(exc: BaseException) -> str:
         return "no answer in time"
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def xml_text_ok(value: str) -> bool:
+    """False for characters XML 1.0 cannot carry even escaped (its `Char` production:
+    control characters other than tab/newline/return, surrogates, U+FFFE and U+FFFF)."""
+    return all(
+        ch in "\t\n\r" or 0x20 <= ord(ch) < 0xD800 or 0xE000 <= ord(ch) < 0xFFFE or ord(ch) > 0xFFFF
+        for ch in value
+    )
