@@ -198,6 +198,11 @@ class _LoopLoader:
                 return content
 
 
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 def _is_remote(location: str) -> bool:
     return urlparse(location).scheme in ("http", "https")
 
@@ -238,6 +243,14 @@ async def load_service(
     address = address or port.binding_options.get("address")
     if not address:
         raise WsdlError(connector, "config.address", "the WSDL names no address: give one")
+    if (
+        config.address is None
+        and _is_remote(config.wsdl)
+        and _origin(address) != _origin(config.wsdl)
+    ):
+        # Credentials go to this address: a fetched WSDL may not send them to another host.
+        problem = f"the WSDL names an endpoint on another host ({_origin(address)}): give one"
+        raise WsdlError(connector, "config.address", problem)
     if not isinstance(port.binding, zeep.wsdl.bindings.Soap11Binding):
         problem = f"port {port.name} is not a SOAP 1.1 binding, the only one this kind speaks"
         raise WsdlError(connector, "config.port", problem)

@@ -289,3 +289,16 @@ async def test_a_remote_wsdl_cannot_make_the_gateway_read_local_files(
 
     assert "may not include other documents" in caught.value.problem
     assert "SECRET" not in str(caught.value)
+
+
+async def test_a_fetched_wsdl_cannot_send_the_credentials_to_another_host(
+    hostile: HostilePortal,
+) -> None:
+    hostile.wsdl = support_wsdl("http://elsewhere.invalid/soap")
+    connector = SoapConnector("support", example_soap_config(f"{hostile.url}/wsdl"), Credentials())
+
+    with pytest.raises(WsdlError) as caught:
+        await connector.start()
+
+    assert caught.value.key == "config.address"
+    assert "http://elsewhere.invalid" in caught.value.problem
