@@ -1,15 +1,21 @@
-"""The support desk: tickets and cases over a SOAP-style XML API, keyed by party (P-12345).
+"""The support desk: tickets and cases over a SOAP 1.1 API, keyed by party (P-12345).
 
-    POST /soap   SOAPAction: GetTickets | GetCases | OpenTicket   counted as soap.<action>
+    POST /soap             SOAPAction: GetTickets | GetCases | OpenTicket   counted as soap.<action>
+    GET  /soap?wsdl        the WSDL (also /soap/support.wsdl), without credentials   soap.wsdl
 
 Requests carry `X-Support-Key` (when `api_key` is set) or `Authorization: Bearer <JWT>`
 (when `jwt_issuer` is set: a client-credentials token with `aud` = `jwt_audience` and
-`client_id` = `jwt_client_id`); with both set, either is accepted. The body is a plain
-`<Envelope><Body><Action>...</Action></Body></Envelope>` (namespaces, if any, are
-ignored). Answers are the same plain envelope with `<ActionResponse>`, as
-`text/xml; charset=utf-8`. Every failure is a SOAP Fault: HTTP 401 for a bad key or
-token, 503 `Server` when the token cannot be checked, otherwise HTTP 500 with faultcode
+`client_id` = `jwt_client_id`); with both set, either is accepted. Two request forms are
+accepted, and each is answered in its own form, as `text/xml; charset=utf-8`:
+
+    the WSDL's (zeep)  <soap:Envelope><soap:Body><tns:Action>  ─▶ the same, <tns:ActionResponse>
+    the legacy plain   <Envelope><Body><Action>                ─▶ <Envelope><Body><ActionResponse>
+
+(`tns` is `support_wsdl.SERVICE_NS`; elements inside the operation are unqualified in both,
+and any namespace on them is ignored.) Every failure is a SOAP Fault: HTTP 401 for a bad key
+or token, 503 `Server` when the token cannot be checked, otherwise HTTP 500 with faultcode
 `Client` (the request is wrong) or `Server` (the portal failed), as legacy SOAP stacks do.
+Faults raised before the body is read (credentials, knobs, unreadable XML) are plain.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from demo.portals.bearer import (
     bearer_token,
     issuer_keys_context,
 )
+from demo.portals.support_wsdl import SERVICE_NS, SOAP_ENV_NS, support_wsdl
 from demo.server import CleanupContext
 
 __all__ = ["SupportPortal"]
@@ -76,12 +83,16 @@ class SupportPortal(DemoPortal):
         return list(self._tickets.get(party_id, ()))
 
     def _api_routes(self) -> Iterable[web.RouteDef]:
-        return [web.post("/soap", self._soap, name="soap")]
+        return [
+            web.post("/soap", self._soap, name="soap"),
+            web.get("/soap", self._wsdl, name="soap.wsdl"),
+            web.get("/soap/support.wsdl", self._wsdl, name="soap.wsdl_file"),
+        ]
 
     def route_name(self, request: web.Request) -> str:
         name = super().route_name(request)
         if name != "soap":
-            return name
+            return "soap.wsdl" if name == "soap.wsdl_file" else name
         action = _action(request)
         return f"soap.{action}" if action in _ACTIONS else "soap.unknown"
 
@@ -111,6 +122,13 @@ class SupportPortal(DemoPortal):
             return _fault("Client", "invalid token", status=401)
         return None
 
+    async def _wsdl(self, request: web.Request) -> web.Response:
+        """The service description, with this portal's own endpoint as the address."""
+        if request.path == "/soap" and "wsdl" not in request.query:
+            return _fault("Client", "use POST, or GET /soap?wsdl for the WSDL", status=405)
+        address = str(request.url.with_path("/soap").with_query(None))
+        return web.Response(text=support_wsdl(address), content_type="text/xml", charset="utf-8")
+
     async def _soap(self, request: web.Request) -> web.Response:
         refused = await self._authenticate(request)
         if refused is not None:
@@ -123,39 +141,43 @@ class SupportPortal(DemoPortal):
         except (SafeET.ParseError, DefusedXmlException):
             return _fault("Client", "malformed XML")
         body = _child(envelope, "Body") if _local(envelope.tag) == "Envelope" else None
+        qualified = body is not None and _in_service_ns(body)
         operation = _child(body, action) if body is not None else None
         if operation is None:
-            return _fault("Client", f"expected Envelope/Body/{action}")
+            return _fault("Client", f"expected Envelope/Body/{action}", qualified=qualified)
         if action == "OpenTicket":
-            return self._open_ticket(operation)
+            return self._open_ticket(operation, qualified)
         parties = list(dict.fromkeys(_texts(operation, "PartyId")))
         if not 1 <= len(parties) <= MAX_BATCH:
-            return _fault("Client", f"{action} needs 1 to {MAX_BATCH} PartyId elements")
-        response = Element(f"{action}Response")
+            problem = f"{action} needs 1 to {MAX_BATCH} PartyId elements"
+            return _fault("Client", problem, qualified=qualified)
+        response = Element(_tag(f"{action}Response", qualified))
         for party in parties:
             if action == "GetTickets":
                 response.extend(_ticket(t) for t in self._tickets.get(party, ()))
             else:
                 response.extend(_case(c) for c in self.dataset.cases.get(party, ()))
-        return _envelope(response)
+        return _envelope(response, qualified=qualified)
 
-    def _open_ticket(self, operation: Element) -> web.Response:
+    def _open_ticket(self, operation: Element, qualified: bool) -> web.Response:
         party = next(iter(_texts(operation, "PartyId")), "")
         if party not in self._parties:
-            return _fault("Client", "unknown party")
+            return _fault("Client", "unknown party", qualified=qualified)
         subject = next(iter(_texts(operation, "Subject")), "")
         if not 1 <= len(subject) <= _MAX_SUBJECT:
-            return _fault("Client", f"Subject must be 1-{_MAX_SUBJECT} characters")
+            problem = f"Subject must be 1-{_MAX_SUBJECT} characters"
+            return _fault("Client", problem, qualified=qualified)
         message = next(iter(_texts(operation, "Message")), "")
         if len(message) > _MAX_MESSAGE:
-            return _fault("Client", f"Message must be at most {_MAX_MESSAGE} characters")
+            problem = f"Message must be at most {_MAX_MESSAGE} characters"
+            return _fault("Client", problem, qualified=qualified)
         self._last_ticket += 1
         now = datetime.now(UTC).replace(microsecond=0)
         ticket = Ticket(f"T-{self._last_ticket:06d}", party, subject, "OPEN", now, now)
         self._tickets.setdefault(party, []).insert(0, ticket)
-        response = Element("OpenTicketResponse")
+        response = Element(_tag("OpenTicketResponse", qualified))
         response.append(_ticket(ticket))
-        return _envelope(response)
+        return _envelope(response, qualified=qualified)
 
 
 def _action(request: web.Request) -> str:
@@ -174,18 +196,36 @@ def _texts(parent: Element, name: str) -> list[str]:
     return [(c.text or "").strip() for c in parent if _local(c.tag) == name]
 
 
-def _envelope(payload: Element, *, status: int = 200) -> web.Response:
-    envelope = Element("Envelope")
-    SubElement(envelope, "Body").append(payload)
-    text = '<?xml version="1.0" encoding="utf-8"?>' + tostring(envelope, encoding="unicode")
+def _in_service_ns(body: Element) -> bool:
+    """True when the operation element is the WSDL's (namespaced), not the legacy plain one."""
+    return any(c.tag.startswith(f"{{{SERVICE_NS}}}") for c in body)
+
+
+def _tag(name: str, qualified: bool) -> str:
+    return f"{{{SERVICE_NS}}}{name}" if qualified else name
+
+
+def _envelope(payload: Element, *, status: int = 200, qualified: bool = False) -> web.Response:
+    if qualified:
+        # Written out so that the `soap` prefix a faultcode names ("soap:Client") is bound.
+        inner = tostring(payload, encoding="unicode")
+        text = (
+            f'<soap:Envelope xmlns:soap="{SOAP_ENV_NS}">'
+            f"<soap:Body>{inner}</soap:Body></soap:Envelope>"
+        )
+    else:
+        envelope = Element("Envelope")
+        SubElement(envelope, "Body").append(payload)
+        text = tostring(envelope, encoding="unicode")
+    text = '<?xml version="1.0" encoding="utf-8"?>' + text
     return web.Response(text=text, status=status, content_type="text/xml", charset="utf-8")
 
 
-def _fault(code: str, message: str, *, status: int = 500) -> web.Response:
-    fault = Element("Fault")
-    SubElement(fault, "faultcode").text = code
+def _fault(code: str, message: str, *, status: int = 500, qualified: bool = False) -> web.Response:
+    fault = Element(f"{{{SOAP_ENV_NS}}}Fault" if qualified else "Fault")
+    SubElement(fault, "faultcode").text = f"soap:{code}" if qualified else code
     SubElement(fault, "faultstring").text = message
-    return _envelope(fault, status=status)
+    return _envelope(fault, status=status, qualified=qualified)
 
 
 def _ticket(ticket: Ticket) -> Element:

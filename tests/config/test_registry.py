@@ -186,9 +186,9 @@ BROKEN = [
         id="connector typo",
     ),
     pytest.param(
-        edit("connectors.billing.kind", "soap"),
+        edit("connectors.billing.kind", "odata"),
         "connectors.billing.kind",
-        "unknown kind 'soap' (known: demo.support_xml, rest)",
+        "unknown kind 'odata' (known: demo.support_xml, rest, soap)",
         id="unknown kind",
     ),
     pytest.param(

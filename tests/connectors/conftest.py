@@ -31,6 +31,7 @@ from connectors.principal import Principal
 from demo.portals.base import DemoPortal, Knobs
 from demo.stack import DemoStack, open_demo_stack
 from sso.upstream import UpstreamCredentials
+from tests.connectors.soap_registry import write_soap_registry
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
 TODAY = date(2026, 11, 20)
@@ -98,6 +99,25 @@ async def stack(running_stack: DemoStack) -> AsyncIterator[DemoStack]:
 @pytest.fixture(scope="session")
 def registry(running_stack: DemoStack) -> Registry:
     return load_registry(EXAMPLE_REGISTRY, running_stack.env, discover_kinds())
+
+
+@pytest.fixture(scope="session")
+def soap_registry(running_stack: DemoStack, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """The example registry with the support desk registered through `kind: soap`."""
+    path = write_soap_registry(tmp_path_factory.mktemp("soap-registry"))
+    return load_registry(path, running_stack.env, discover_kinds())
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def soap_support(stack: DemoStack, soap_registry: Registry) -> AsyncIterator[Connector]:
+    """The support desk's `kind: soap` connector, started (its WSDL loaded); closed after."""
+    connector = build_connector(
+        soap_registry, "support", build_credentials(soap_registry, stack.env)
+    )
+    async with connector:
+        # The WSDL fetched at start is not one of the calls a test counts.
+        stack.support.reset_counts()
+        yield connector
 
 
 @pytest_asyncio.fixture(loop_scope="session")

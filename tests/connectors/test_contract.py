@@ -1,8 +1,9 @@
 """The connector contract (`connectors.contract_suite`) run on every registered kind.
 
-Each case is a connector from config/registry.example.yaml, the demo portal behind it, one
-of its capabilities, keys the portal knows and a key it cannot answer. A newly registered
-kind fails `test_every_registered_kind_has_a_contract_case` until it gets a case here.
+Each case is a connector from config/registry.example.yaml (or, for `kind: soap`, from
+config/registry.soap.example.yaml), the demo portal behind it, one of its capabilities,
+keys the portal knows and a key it cannot answer. A newly registered kind fails
+`test_every_registered_kind_has_a_contract_case` until it gets a case here.
 """
 
 from __future__ import annotations
@@ -91,6 +92,12 @@ class ContractCase:
     unknown_key: str
     describe: Callable[[Record], object]
     expected: Callable[[DemoDataset, str], object]
+    soap: bool = False  # from the soap example registry instead of the example registry
+
+
+def _case_id(case: ContractCase) -> object:
+    assert isinstance(case, ContractCase)
+    return f"{case.connector}-{case.capability}" + ("-soap" if case.soap else "")
 
 
 CASES = [
@@ -140,10 +147,22 @@ CASES = [
         describe=_tickets,
         expected=_expected_tickets,
     ),
+    ContractCase(
+        connector="support",
+        capability="tickets",
+        route="soap.GetTickets",
+        batched=True,
+        secret_env="SUPPORT_API_KEY",
+        good_keys=lambda ds: [c.support_party for c in ds.customers[:3]],
+        unknown_key="P-\x00",  # as above: only an id XML cannot carry is unknown
+        describe=_tickets,
+        expected=_expected_tickets,
+        soap=True,
+    ),
 ]
 
 
-@pytest.fixture(params=CASES, ids=lambda case: f"{case.connector}-{case.capability}")
+@pytest.fixture(params=CASES, ids=_case_id)
 def contract(
     request: pytest.FixtureRequest,
     stack: DemoStack,
@@ -152,6 +171,9 @@ def contract(
     principal: Principal,
 ) -> ContractSubject:
     case: ContractCase = request.param
+    if case.soap:
+        registry = request.getfixturevalue("soap_registry")
+        connectors = {case.connector: request.getfixturevalue("soap_support")}
     portal = getattr(stack, case.connector)
     assert isinstance(portal, DemoPortal)
     dataset = stack.dataset
@@ -183,16 +205,22 @@ class TestBuiltInKindsKeepTheContract(ConnectorContract):
     """Every case above, through every test of the published suite."""
 
 
-def test_every_registered_kind_has_a_contract_case(registry: Registry) -> None:
-    covered = {registry.connectors[case.connector].kind for case in CASES}
+def test_every_registered_kind_has_a_contract_case(
+    registry: Registry, soap_registry: Registry
+) -> None:
+    covered = {
+        (soap_registry if case.soap else registry).connectors[case.connector].kind for case in CASES
+    }
 
     assert covered == set(discover_kinds())
 
 
 def test_the_connector_serves_every_capability_it_owns(
-    contract: ContractSubject, registry: Registry
+    contract: ContractSubject, registry: Registry, soap_registry: Registry
 ) -> None:
-    owned = set(registry.connectors[contract.connector.name].owns)
+    kind = contract.connector.kind
+    source = soap_registry if kind == "soap" else registry
+    owned = set(source.connectors[contract.connector.name].owns)
 
     assert contract.capability in owned
     assert owned <= contract.connector.capabilities()

@@ -17,6 +17,7 @@ from config.errors import ConfigError
 from config.kinds import load_kinds
 from connectors.kinds import ENTRY_POINT_GROUP, KindError, discover_kinds
 from connectors.rest import RestConnector
+from connectors.soap import SoapConnector
 from connectors.support_xml import SupportXmlConnector
 
 
@@ -43,7 +44,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_the_built_in_kinds_are_registered_by_name() -> None:
     kinds = discover_kinds()
 
-    assert kinds == {"rest": RestConnector, "demo.support_xml": SupportXmlConnector}
+    assert kinds == {
+        "rest": RestConnector,
+        "soap": SoapConnector,
+        "demo.support_xml": SupportXmlConnector,
+    }
     for name, kind in kinds.items():
         assert kind.kind == name
 
@@ -67,7 +72,7 @@ def test_a_third_party_kind_is_found_like_a_built_in(site: Path) -> None:
 
     kinds = discover_kinds()
 
-    assert set(kinds) == {"rest", "demo.support_xml", "acme.billing"}
+    assert set(kinds) == {"rest", "soap", "demo.support_xml", "acme.billing"}
     assert kinds["acme.billing"].__name__ == "AcmeBilling"
     assert kinds["acme.billing"].kind == "acme.billing"
 

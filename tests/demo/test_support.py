@@ -200,3 +200,76 @@ async def test_missing_or_wrong_key_is_a_401_fault(
     assert status == 401
     assert fault_of(envelope) == ("Client", "invalid api key")
     assert support.requests["soap.GetTickets"] == 1
+
+
+SOAP_11 = "{http://schemas.xmlsoap.org/soap/envelope/}"
+TNS = "{urn:portalgate:demo:support:v1}"
+
+
+def soap_11(operation: str) -> str:
+    """A request as zeep writes it from the WSDL: SOAP 1.1, the operation namespaced."""
+    return (
+        '<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/">'
+        f"<soap-env:Body><ns0:{operation}</soap-env:Body></soap-env:Envelope>"
+    )
+
+
+@pytest.mark.parametrize("path", ["/soap?wsdl", "/soap/support.wsdl"])
+async def test_the_wsdl_is_served_without_credentials_with_this_desks_address(
+    session: aiohttp.ClientSession, support: SupportPortal, path: str
+) -> None:
+    async with session.get(f"{support.url}{path}") as resp:
+        assert resp.status == 200
+        wsdl = SafeET.fromstring(await resp.read())
+
+    address = wsdl.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
+    assert address is not None
+    assert address.get("location") == f"{support.url}/soap"
+    operations = wsdl.findall(".//{http://schemas.xmlsoap.org/wsdl/}portType/*")
+    assert [op.get("name") for op in operations] == ["GetTickets", "GetCases", "OpenTicket"]
+    assert support.requests == {"soap.wsdl": 1}
+
+
+async def test_get_soap_without_wsdl_is_a_fault(
+    session: aiohttp.ClientSession, support: SupportPortal
+) -> None:
+    async with session.get(f"{support.url}/soap") as resp:
+        assert resp.status == 405
+        assert fault_of(SafeET.fromstring(await resp.read()))[0] == "Client"
+
+
+async def test_a_request_in_the_wsdls_form_is_answered_in_it(
+    session: aiohttp.ClientSession, support: SupportPortal, dataset: DemoDataset
+) -> None:
+    party = dataset.customers[0].support_party
+    body = soap_11(
+        f'GetTickets xmlns:ns0="urn:portalgate:demo:support:v1">'
+        f"<PartyId>{party}</PartyId></ns0:GetTickets>"
+    )
+
+    status, envelope = await call(session, support, "GetTickets", body)
+
+    assert status == 200
+    assert envelope.tag == f"{SOAP_11}Envelope"
+    response = envelope.find(f"{SOAP_11}Body/{TNS}GetTicketsResponse")
+    assert response is not None
+    assert [t.get("id") for t in response.findall("Ticket")] == [
+        t.ticket_id for t in dataset.tickets.get(party, ())
+    ]
+
+
+async def test_a_fault_in_the_wsdls_form_is_a_soap_11_fault(
+    session: aiohttp.ClientSession, support: SupportPortal
+) -> None:
+    body = soap_11(
+        'OpenTicket xmlns:ns0="urn:portalgate:demo:support:v1">'
+        "<PartyId>P-00000</PartyId><Subject>Hi</Subject></ns0:OpenTicket>"
+    )
+
+    status, envelope = await call(session, support, "OpenTicket", body)
+
+    assert status == 500
+    fault = envelope.find(f"{SOAP_11}Body/{SOAP_11}Fault")
+    assert fault is not None
+    assert fault.findtext("faultcode") == "soap:Client"
+    assert fault.findtext("faultstring") == "unknown party"
