@@ -22,6 +22,7 @@ __all__ = [
     "BadUpstreamData",
     "CapabilityNotSupported",
     "ConnectorError",
+    "ConnectorSetupError",
     "ConnectorTimeout",
     "ConnectorUnavailable",
     "ErrorCode",
@@ -139,3 +140,18 @@ class CapabilityNotSupported(ConnectorError):
     def __init__(self, connector: str, capability: str) -> None:
         super().__init__(connector, f"{connector} does not serve {capability}")
         self.capability = capability
+
+
+class ConnectorSetupError(Exception):
+    """A connector cannot start because its configuration does not fit the portal (a WSDL
+    without the operation the registry names); raised by `start()`, never per request.
+
+    The connectors layer knows neither the registry file nor `ConfigError`; the runtime
+    turns this into one, naming the file and `connectors.<name>.<key>`.
+    """
+
+    def __init__(self, connector: str, key: str, problem: str) -> None:
+        super().__init__(f"connector {connector}: {key}: {problem}")
+        self.connector = connector
+        self.key = key
+        self.problem = problem

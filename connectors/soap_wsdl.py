@@ -35,6 +35,7 @@ import zeep.loader
 import zeep.wsdl.bindings
 from lxml import etree
 
+from connectors.errors import ConnectorSetupError
 from connectors.soap_config import SoapConfig
 
 __all__ = [
@@ -63,14 +64,8 @@ SAFE_XML = zeep.Settings(
 _FETCH_TIMEOUT_S = 10.0
 
 
-class WsdlError(Exception):
+class WsdlError(ConnectorSetupError):
     """The WSDL cannot be loaded or does not offer what the registry asks of it."""
-
-    def __init__(self, connector: str, key: str, problem: str) -> None:
-        super().__init__(f"connector {connector}: {key}: {problem}")
-        self.connector = connector
-        self.key = key
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from config.kinds import load_kinds
 from config.registry import Registry, load_registry
 from config.settings import Settings
 from connectors.base import Connector
+from connectors.errors import ConnectorSetupError
 from connectors.http import SessionFactory
 from connectors.tracing import client_trace_config
 from gateway import runtime_sso as sso_side
@@ -131,8 +132,12 @@ async def open_runtime(
         connectors = build_connectors(registry, credentials, sessions)
         for connector in connectors.values():
             stack.push_async_callback(connector.aclose)
-        async with asyncio.timeout(_START_TIMEOUT_S):
-            await asyncio.gather(*(c.start() for c in connectors.values()))
+        try:
+            async with asyncio.timeout(_START_TIMEOUT_S):
+                await asyncio.gather(*(c.start() for c in connectors.values()))
+        except ConnectorSetupError as exc:
+            key = f"connectors.{exc.connector}.{exc.key}"
+            raise ConfigError(registry.source, key, exc.problem) from exc
         cache = record_cache(settings, registry)
         stack.push_async_callback(cache.aclose)
         jwks = JwksCache(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
+from config.errors import ConfigError
 from demo.stack import DemoStack
 from tests.connectors.soap_registry import write_soap_registry
 from tests.integration.conftest import Gateway, open_gateway
@@ -95,3 +96,20 @@ async def test_a_failing_desk_costs_only_its_own_fields(through_wsdl: Gateway) -
     [error] = body["errors"]
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert error["extensions"]["connector"] == "support"
+
+
+async def test_an_operation_the_wsdl_lacks_stops_the_start_naming_file_and_key(
+    stack: DemoStack, tracer_provider: TracerProvider, tmp_path: Path
+) -> None:
+    registry = write_soap_registry(tmp_path)
+    text = registry.read_text(encoding="utf-8")
+    assert "operation: GetTickets" in text
+    registry.write_text(text.replace("operation: GetTickets", "operation: GetTicketz"), "utf-8")
+
+    with pytest.raises(ConfigError) as refused:
+        async with open_gateway(stack, tracer_provider, registry_path=registry):
+            pass
+
+    assert refused.value.file == str(registry)
+    assert refused.value.key == "connectors.support.config.capabilities.tickets.operation"
+    assert "GetTickets" in refused.value.problem  # what the WSDL offers instead
