@@ -69,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
     """Validate `path`; returns a one-line summary, raises ConfigError."""
-    registry = load_with_extensions(path, environ, discover_extensions())
+    installed = discover_extensions()
+    registry = load_with_extensions(path, environ, installed)
+    # The schema this registry gives, so a `data:` name that clashes fails here too.
+    registry_schema(registry, installed, lambda fields: build_schema(viewer_extensions=fields))
     if secrets:
         oauth_ready = bool(
             environ.get("PORTALGATE_CLIENT_ID")

@@ -91,4 +91,8 @@ def registry_schema(
     try:
         return build(registry_extensions(registry, installed))
     except ValueError as exc:
-        raise ConfigError(registry.source, "data", str(exc)) from None
+        raise ConfigError(
+            registry.source,
+            "data",
+            f"{exc} (an entry's name becomes a viewer field and a GraphQL type; rename it)",
+        ) from None

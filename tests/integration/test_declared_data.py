@@ -176,3 +176,14 @@ async def test_declared_data_is_cached_per_customer(
 
     assert first == again == other
     assert loyalty.requests["member"] == 2
+
+
+def test_a_data_name_that_clashes_with_the_schema_fails_the_check(
+    stack: DemoStack, registry_variant: RegistryVariant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def clash(data: dict[str, Any]) -> None:
+        data["data"] = {"ticket": {"fields": {"points": "Int"}}}
+
+    with portal_urls(stack):
+        assert main(["check", str(registry_variant(clash))]) == 2
+    assert "data: Type Ticket is defined multiple times in the schema" in capsys.readouterr().err

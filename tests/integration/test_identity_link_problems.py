@@ -50,3 +50,22 @@ async def test_an_unusable_id_is_a_coded_error(
     assert error["extensions"]["code"] == "IDENTITY_LINK_INVALID"
     assert "`links.crm` is not an id (text or an integer)" in error["message"]
     assert customer.crm_id not in error["message"]
+
+
+async def test_action_items_keep_the_viewer_when_links_do_not_fit(
+    stack: DemoStack, tracer_provider: TracerProvider
+) -> None:
+    customer = stack.customers[0]
+    async with open_gateway(stack, tracer_provider) as gateway:
+        body = await gateway.query(
+            "{ viewer { profile { lastName } actionItems { title } } }",
+            links={"crm": customer.crm_id, "biling": customer.billing_account},
+        )
+
+    viewer = body["data"]["viewer"]
+    assert viewer["profile"] == {"lastName": customer.last_name}
+    # One null entry per source whose id is missing (invoices, tickets, cases), each with
+    # its error; the viewer and its other fields survive.
+    assert viewer["actionItems"] == [None, None, None]
+    assert [e["path"] for e in body["errors"]] == [["viewer", "actionItems", i] for i in range(3)]
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"IDENTITY_LINK_INVALID"}
