@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 50
+_LISTED_PROBLEMS = 5  # a token may carry many bad links; the message stays short
 _R = TypeVar("_R", bound=Record)
 
 
@@ -64,10 +65,12 @@ async def viewer_key(info: Info, capability: str) -> str | None:
         return None
     key = await info.context.loaders.viewer_key(capability)
     if key is None and principal.link_problems:
+        problems = principal.link_problems
+        listed = "; ".join(problems[:_LISTED_PROBLEMS])
+        more = len(problems) - _LISTED_PROBLEMS
         raise IdentityLinkInvalid(
-            "The token's identity links do not fit this gateway: "
-            + "; ".join(principal.link_problems)
-            + "."
+            f"The token's identity links do not fit this gateway: {listed}"
+            + (f"; and {more} more." if more > 0 else ".")
         )
     return key
 

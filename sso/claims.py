@@ -170,10 +170,9 @@ def _links(
         return MappingProxyType(found), tuple(problems)
     read_in_object: set[str] = set()
     for name, where in mapping.links.items():
-        if len(where.path) == len(mapping.link_object) + 1 and (
-            where.path[:-1] == mapping.link_object
-        ):
-            read_in_object.add(where.path[-1])
+        depth = len(mapping.link_object)
+        if len(where.path) > depth and where.path[:depth] == mapping.link_object:
+            read_in_object.add(where.path[depth])
         _take(found, problems, name, ".".join(where.path), _at(claims, where.path))
     known = ", ".join(sorted(read_in_object)) or "none"
     for name in links or {}:

@@ -69,3 +69,16 @@ async def test_action_items_keep_the_viewer_when_links_do_not_fit(
     assert viewer["actionItems"] == [None, None, None]
     assert [e["path"] for e in body["errors"]] == [["viewer", "actionItems", i] for i in range(3)]
     assert {e["extensions"]["code"] for e in body["errors"]} == {"IDENTITY_LINK_INVALID"}
+
+
+async def test_many_bad_links_give_a_short_message(
+    stack: DemoStack, tracer_provider: TracerProvider
+) -> None:
+    bad = {f"portal{i}": "x" for i in range(7)}
+    async with open_gateway(stack, tracer_provider) as gateway:
+        body = await gateway.query("{ viewer { profile { lastName } } }", links=bad)
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "IDENTITY_LINK_INVALID"
+    assert error["message"].count("names no portal of this gateway") == 5
+    assert error["message"].endswith("; and 2 more.")

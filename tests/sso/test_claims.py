@@ -330,3 +330,9 @@ def test_mapped_claims_of_the_wrong_type_are_refused(extra: dict[str, Any]) -> N
     with pytest.raises(InvalidToken) as caught:
         build_principal(claims(**extra), TOKEN, strict)
     assert caught.value.reason == "token is malformed"
+
+
+def test_a_flat_link_inside_the_links_object_counts_as_read() -> None:
+    nested = mapping({"links": {"crm": {"path": "links.crm.id"}}})
+    principal = build_principal(claims(links={"crm": {"id": 10001}}), TOKEN, nested)
+    assert (dict(principal.links), principal.link_problems) == ({"crm": "10001"}, ())
