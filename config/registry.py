@@ -2,8 +2,11 @@
 
     load_registry(path, environ, kinds)
       ─▶ read YAML ─▶ expand ${VAR} ─▶ RegistryFile (extra="forbid")
-      ─▶ each connector's `config` validated against its kind's Config
-      ─▶ every capability has exactly one owner; every link is resolvable
+      ─▶ `data:` declarations ▶ capabilities (config/extensions.py), with the installed
+         ones ▶ the catalogue (`Registry.capabilities`)
+      ─▶ each connector's `config` validated against its kind's Config (the catalogue in
+         the validation context)
+      ─▶ no capability has two owners, a required one has one; every link is resolvable
       ─▶ Registry
 
 Every problem raises `ConfigError(file, key path, what was expected)`.
@@ -12,19 +15,22 @@ Every problem raises `ConfigError(file, key path, what was expected)`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from config.claims import ClaimPath, ClaimsSpec
+from config.claims import ClaimsSpec
 from config.errors import ConfigError
+from config.extensions import DataSpec, declared_capabilities
+from config.links import LinkSpec, check_links, optional_links
 from config.upstream_auth import AuthConfig, NoAuth, target_warnings
 from connectors.base import Connector
-from connectors.capabilities import CAPABILITIES
+from connectors.capabilities import CAPABILITIES, CATALOGUE_CONTEXT, catalogue
+from connectors.records import Capability, Record
 
 __all__ = [
     "BreakerPolicy",
@@ -73,34 +79,6 @@ class CachePolicy(_Strict):
     scope: Literal["principal", "public"] = "principal"
 
 
-class LinkSpec(_Strict):
-    """Where the customer's id in one portal comes from: a token claim or a lookup.
-
-    ``claim: crm`` reads ``crm`` in the token's identity-links object (`links` unless
-    `identity.claims.links` says otherwise); ``path: crm_id`` reads a claim of its own
-    (a claim path, config/claims.py); ``lookup: support_party`` with ``from: crm`` loads
-    the `support_party` capability keyed by the `crm` link.
-    """
-
-    claim: str | None = None
-    path: ClaimPath | None = None
-    lookup: str | None = None
-    from_: str | None = Field(None, alias="from")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> LinkSpec:
-        sources = [s for s in (self.claim, self.path, self.lookup) if s is not None]
-        if not sources:
-            raise ValueError("give `claim` or `lookup` (with `from`), or `path`")
-        if len(sources) > 1:
-            raise ValueError("give only one of `claim`, `path` and `lookup`")
-        if self.claim == "":
-            raise ValueError("`claim` must not be empty")
-        if self.lookup is not None and self.from_ is None:
-            raise ValueError("a `lookup` link needs `from` (the link that keys the lookup)")
-        return self
-
-
 class IdentitySpec(_Strict):
     """Who the customer is: claim shapes of the identity provider and the links per portal."""
 
@@ -114,6 +92,7 @@ class RegistryFile(_Strict):
     connectors: dict[str, ConnectorSpec]
     identity: IdentitySpec = IdentitySpec()
     cache: dict[str, CachePolicy] = Field(default_factory=dict)
+    data: dict[str, DataSpec] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +109,19 @@ class Registry:
     # Configuration that works but probably not as meant: logged at start-up and
     # printed by `portalgate check`.
     warnings: tuple[str, ...] = ()
+    # Every capability this gateway knows (built-in, installed, declared), and the ones
+    # the `data:` section declared, in file order (the schema adds a field for each).
+    capabilities: Mapping[str, Capability[Record]] = field(default_factory=lambda: CAPABILITIES)
+    declared: tuple[Capability[Record], ...] = ()
 
     def owner(self, capability: str) -> str:
         """The connector name that serves `capability`."""
         return self.owners[capability]
+
+    @property
+    def unowned(self) -> tuple[str, ...]:
+        """Capabilities left without an owner (all optional, or the registry would not load)."""
+        return tuple(sorted(set(self.capabilities) - set(self.owners)))
 
 
 def _expand(value: Any, environ: Mapping[str, str], path: str, source: Path) -> Any:
@@ -174,9 +162,16 @@ def _raise_validation(source: Path, prefix: str, exc: ValidationError) -> None:
 
 
 def load_registry(
-    path: Path, environ: Mapping[str, str], kinds: Mapping[str, type[Connector]]
+    path: Path,
+    environ: Mapping[str, str],
+    kinds: Mapping[str, type[Connector]],
+    installed: Sequence[Capability[Record]] = (),
 ) -> Registry:
-    """Read and validate the registry file; raises ConfigError for anything that cannot work."""
+    """Read and validate the registry file; raises ConfigError for anything that cannot work.
+
+    `installed` are the capabilities installed packages add (gateway/extensions.py),
+    injected like `kinds` so that tests need no entry points.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -195,6 +190,8 @@ def load_registry(
         _raise_validation(path, "", exc)
         raise AssertionError("unreachable") from None
 
+    declared = declared_capabilities(path, parsed.data, catalogue(installed))
+    capabilities = catalogue([*installed, *declared])
     configs: dict[str, BaseModel] = {}
     owners: dict[str, str] = {}
     for name, spec in parsed.connectors.items():
@@ -204,12 +201,14 @@ def load_registry(
             known = ", ".join(sorted(kinds)) or "none"
             raise ConfigError(path, f"{key}.kind", f"unknown kind {spec.kind!r} (known: {known})")
         try:
-            configs[name] = kind.Config.model_validate(spec.config)
+            configs[name] = kind.Config.model_validate(
+                spec.config, context={CATALOGUE_CONTEXT: capabilities}
+            )
         except ValidationError as exc:
             _raise_validation(path, f"{key}.config", exc)
         for index, capability in enumerate(spec.owns):
             where = f"{key}.owns[{index}]"
-            if capability not in CAPABILITIES:
+            if capability not in capabilities:
                 raise ConfigError(path, where, f"unknown capability {capability!r}")
             if capability in owners:
                 raise ConfigError(
@@ -217,12 +216,13 @@ def load_registry(
                 )
             owners[capability] = name
 
-    unowned = sorted(set(CAPABILITIES) - set(owners) - _optional_links(parsed))
+    optional = optional_links(parsed.identity.links, capabilities)
+    unowned = sorted(set(capabilities) - set(owners) - optional)
     if unowned:
         raise ConfigError(path, "connectors", f"no connector owns: {', '.join(unowned)}")
-    _check_links(path, parsed, owners)
+    check_links(path, parsed.identity.links, parsed.connectors, owners, capabilities)
     for capability in parsed.cache:
-        if capability not in CAPABILITIES or CAPABILITIES[capability].kind == "write":
+        if capability not in capabilities or capabilities[capability].kind == "write":
             raise ConfigError(path, f"cache.{capability}", "is not a cacheable read capability")
     return Registry(
         source=path,
@@ -235,40 +235,6 @@ def load_registry(
         warnings=target_warnings(
             path, {name: spec.auth for name, spec in parsed.connectors.items()}
         ),
+        capabilities=capabilities,
+        declared=tuple(declared),
     )
-
-
-def _optional_links(parsed: RegistryFile) -> set[str]:
-    """Optional capabilities, and link capabilities no link looks up, need no owner."""
-    used = {link.lookup for link in parsed.identity.links.values() if link.lookup}
-    return {
-        c.name
-        for c in CAPABILITIES.values()
-        if c.optional or (c.kind == "link" and c.name not in used)
-    }
-
-
-def _check_links(path: Path, parsed: RegistryFile, owners: Mapping[str, str]) -> None:
-    links = parsed.identity.links
-    for name, link in links.items():
-        key = f"identity.links.{name}"
-        if name not in parsed.connectors:
-            known = ", ".join(sorted(parsed.connectors))
-            raise ConfigError(path, key, f"must be named after a connector (connectors: {known})")
-        if link.lookup is None:
-            continue
-        if link.lookup not in CAPABILITIES or CAPABILITIES[link.lookup].kind != "link":
-            raise ConfigError(path, f"{key}.lookup", f"{link.lookup!r} is not a link capability")
-        if link.from_ not in links or links[link.from_].lookup is not None:
-            raise ConfigError(path, f"{key}.from", "must name a link that comes from a claim")
-        if owners.get(link.lookup) != link.from_:
-            raise ConfigError(
-                path, f"{key}.lookup", f"{link.lookup!r} must be owned by {link.from_!r}"
-            )
-    for capability, owner in owners.items():
-        if owner not in links:
-            raise ConfigError(
-                path,
-                "identity.links",
-                f"no link for {owner!r}, which owns {capability!r}",
-            )

@@ -31,6 +31,10 @@ class Principal:
 
     `links` holds the customer's account id in each portal, keyed by link name (for
     example ``{"crm": "C-10001"}``); the gateway resolves missing links once per request.
+    `link_problems` says, in words safe for the client (names, never values), which links
+    of the token could not be used (a name no portal here has, an id that is neither text
+    nor an integer): a field whose link is missing then fails with IDENTITY_LINK_INVALID
+    instead of answering an empty list.
     `token` is the raw bearer token, kept only so that sso/ can forward or exchange it
     upstream; it is excluded from ``repr`` so it never lands in a log line.
     """
@@ -42,6 +46,7 @@ class Principal:
     scopes: frozenset[str] = frozenset()
     links: Mapping[str, str] = field(default_factory=_frozen)
     actor: Actor | None = None
+    link_problems: tuple[str, ...] = ()
     token: str | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -36,8 +36,12 @@ class Capability(Generic[_R_co]):
 
     `kind` is ``read`` (batched ``fetch``), ``write`` (``write``) or ``link`` (a read whose
     record is the customer's id in another portal, used to resolve identity links).
-    An `optional` capability may be left without an owner (its fields then answer
-    NOT_FOUND); every other one needs exactly one owner in the registry.
+    An `optional` capability (the default) may be left without an owner: a read then
+    answers as for a customer the portal does not know (an empty list, null), a write
+    refuses with CAPABILITY_NOT_CONFIGURED. Set ``optional=False`` only for a capability
+    the schema cannot answer without; the registry then refuses to start without an owner.
+    Every built-in capability is optional (see docs/architecture.md, "Optional
+    capabilities").
     """
 
     name: str
@@ -46,7 +50,7 @@ class Capability(Generic[_R_co]):
     paged: bool = False
     description: str = ""
     invalidates: tuple[str, ...] = ()
-    optional: bool = False
+    optional: bool = True
 
 
 class Money(Record):
@@ -134,7 +138,6 @@ ORDERS_BY_ORGANISATION = Capability(
     "orders_by_organisation",
     OrderPageRecord,
     paged=True,
-    optional=True,
     description="a window of a B2B organisation's orders, newest first",
 )
 
@@ -178,7 +181,6 @@ INVOICES = Capability(
 INVOICES_BY_ORGANISATION = Capability(
     "invoices_by_organisation",
     InvoiceListRecord,
-    optional=True,
     description="a B2B organisation's invoices",
 )
 

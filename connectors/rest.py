@@ -24,7 +24,7 @@ import yarl
 from pydantic import BaseModel, ValidationError
 
 from connectors.base import Connector, CredentialProvider, Health
-from connectors.capabilities import CAPABILITIES, Key, PageKey
+from connectors.capabilities import Key, PageKey
 from connectors.errors import (
     BadUpstreamData,
     CapabilityNotSupported,
@@ -84,7 +84,7 @@ class RestConnector(Connector):
         self, capability: str, keys: Sequence[Key], principal: Principal | None
     ) -> Sequence[Record | ConnectorError]:
         spec = self._spec(capability)
-        record_type = CAPABILITIES[capability].record
+        record_type = self._config.record_type(capability)
         if spec.batch is not None:
             size = spec.batch.max_size
             sendable = [key for key in keys if self._fits_path(spec, key)]
@@ -141,7 +141,9 @@ class RestConnector(Connector):
             return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
             raise self._status_error(status)
-        results = read_batch(self.name, CAPABILITIES[capability].record, spec.response, keys, data)
+        results = read_batch(
+            self.name, self._config.record_type(capability), spec.response, keys, data
+        )
         if split_on and len(keys) > 1 and any(key not in results for key in keys):
             return await self._fetch_each(capability, spec, keys, principal)
         return results
@@ -157,7 +159,7 @@ class RestConnector(Connector):
         a `split_on` status or no answer for the key is not found."""
         assert spec.batch is not None
         split_on = spec.batch.split_on
-        record_type = CAPABILITIES[capability].record
+        record_type = self._config.record_type(capability)
 
         async def one(key: Key) -> Record | ConnectorError:
             status, data = await self._batch_call(spec, [key], principal)
@@ -245,7 +247,7 @@ class RestConnector(Connector):
         if status not in (200, 201):
             raise self._status_error(status)
         try:
-            return CAPABILITIES[capability].record.model_validate(
+            return self._config.record_type(capability).model_validate(
                 read_record(data, spec.response.record)
             )
         except (MappingError, ValidationError, TypeError) as exc:

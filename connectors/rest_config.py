@@ -6,13 +6,24 @@ with the file and key, not on the first request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
 
-from connectors.capabilities import CAPABILITIES
+from connectors.capabilities import CAPABILITIES, CATALOGUE_CONTEXT
 from connectors.mapping import FieldSpec
 from connectors.paths import check_template
+from connectors.records import Capability, Record
 
 __all__ = [
     "BatchSpec",
@@ -126,13 +137,21 @@ class RestConfig(_Strict):
     base_url: HttpUrl
     health_path: PathTemplate = "/health"
     capabilities: dict[str, CapabilitySpec]
+    # The gateway's catalogue (built-in, installed, declared), from the validation context.
+    _catalogue: Mapping[str, Capability[Record]] = PrivateAttr(default_factory=lambda: CAPABILITIES)
+
+    def record_type(self, capability: str) -> type[Record]:
+        """The record `capability` answers with, from the catalogue this config knows."""
+        return self._catalogue[capability].record
 
     @model_validator(mode="after")
-    def _known(self) -> RestConfig:
+    def _known(self, info: ValidationInfo) -> RestConfig:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        self._catalogue = context.get(CATALOGUE_CONTEXT, CAPABILITIES)
         for name, spec in self.capabilities.items():
-            if name not in CAPABILITIES:
+            if name not in self._catalogue:
                 raise ValueError(f"unknown capability {name!r}")
-            cap = CAPABILITIES[name]
+            cap = self._catalogue[name]
             if cap.paged and spec.paging is None:
                 raise ValueError(f"{name} is paged: give `paging`")
             if cap.kind == "write" and spec.body is None:

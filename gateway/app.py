@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TypedDict
 
 from opentelemetry.trace import TracerProvider
@@ -56,6 +56,7 @@ from gateway.middleware.tracing import ServerSpan
 from gateway.runtime import Runtime, open_runtime
 from gateway.status_page import status_endpoint, status_json_endpoint
 from gateway.telemetry import build_tracer_provider
+from schema.viewer_extensions import ViewerExtension
 from sso.audit import AuditSink
 
 __all__ = ["AppState", "create_app"]
@@ -139,14 +140,20 @@ def create_app(
     tracer_provider: TracerProvider | None = None,
     environ: Mapping[str, str] | None = None,
     audit: AuditSink | None = None,
+    extensions: Sequence[ViewerExtension] | None = None,
 ) -> Starlette:
-    """Build the gateway app; the runtime opens when the server starts (lifespan)."""
+    """Build the gateway app; the runtime opens when the server starts (lifespan).
+
+    `extensions` are the installed viewer extensions (None: the entry points').
+    """
     env = dict(os.environ if environ is None else environ)
     provider = tracer_provider or build_tracer_provider(env)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[AppState]:
-        async with open_runtime(settings, provider, env, audit=audit) as runtime:
+        async with open_runtime(
+            settings, provider, env, audit=audit, extensions=extensions
+        ) as runtime:
             yield {"runtime": runtime}
 
     routes = [

@@ -3,7 +3,8 @@
 portalgate serve --config registry.yaml     run the gateway (settings from PORTALGATE_*)
 portalgate demo                             simulated portals + dev issuer + gateway
 portalgate check registry.yaml              validate a registry file and exit
-portalgate schema                           print the schema (SDL) for UI developers
+portalgate schema [--config registry.yaml]  print the schema (SDL) for UI developers,
+                                            with that registry's declared data
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from config.errors import ConfigError
-from config.kinds import load_kinds
-from config.registry import load_registry
 from config.settings import Settings
 from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from gateway.app import create_app
+from gateway.extensions import discover_extensions, load_with_extensions, registry_schema
 from gateway.logs import configure_logging
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
@@ -62,13 +62,17 @@ def _parser() -> argparse.ArgumentParser:
         "--secrets", action="store_true", help="also require every referenced secret to be set"
     )
 
-    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema.add_argument("--config", type=Path, help="registry file whose `data:` fields to include")
     return parser
 
 
 def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
     """Validate `path`; returns a one-line summary, raises ConfigError."""
-    registry = load_registry(path, environ, load_kinds())
+    installed = discover_extensions()
+    registry = load_with_extensions(path, environ, installed)
+    # The schema this registry gives, so a `data:` name that clashes fails here too.
+    registry_schema(registry, installed, lambda fields: build_schema(viewer_extensions=fields))
     if secrets:
         oauth_ready = bool(
             environ.get("PORTALGATE_CLIENT_ID")
@@ -93,6 +97,18 @@ def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> 
         f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"
     )
     return "\n".join([*(f"warning: {w}" for w in registry.warnings), summary])
+
+
+def print_schema(path: Path | None, environ: Mapping[str, str]) -> str:
+    """The SDL clients see: with the installed extensions and, given a registry, its data."""
+    installed = discover_extensions()
+    if path is None:
+        return build_schema(viewer_extensions=installed).as_str()
+    registry = load_with_extensions(path, environ, installed)
+    schema = registry_schema(
+        registry, installed, lambda fields: build_schema(viewer_extensions=fields)
+    )
+    return schema.as_str()
 
 
 class GatewayServer(uvicorn.Server):
@@ -193,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schema":
-            print(build_schema().as_str())
+            print(print_schema(args.config, os.environ))
             return 0
         if args.command == "check":
             print(check_registry(args.config, os.environ, secrets=args.secrets))

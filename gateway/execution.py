@@ -9,7 +9,7 @@ document ─▶ token limit, parse (cached) ─▶ query limits and cost, then g
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -49,6 +49,7 @@ from gateway.validation import (
 )
 from resolvers.errors import GatewayError
 from schema.build import build_schema
+from schema.viewer_extensions import ViewerExtension
 from sso.audit import AuditEvent
 
 __all__ = ["GatewaySchema", "build_gateway_schema", "classify_request_errors"]
@@ -175,7 +176,10 @@ def _no_arguments(_args: dict[str, Any], _info: GraphQLResolveInfo[Any]) -> dict
 
 
 def build_gateway_schema(
-    settings: Settings, tracer_provider: TracerProvider, metrics: Metrics | None = None
+    settings: Settings,
+    tracer_provider: TracerProvider,
+    metrics: Metrics | None = None,
+    viewer_extensions: Sequence[ViewerExtension] = (),
 ) -> strawberry.Schema:
     """The unified schema wrapped in the gateway's extensions.
 
@@ -217,6 +221,7 @@ def build_gateway_schema(
         ],
         schema_class=GatewaySchema,
         execution_context_class=executor,
+        viewer_extensions=viewer_extensions,
     )
     validator.bind(schema._schema)
     return schema

@@ -1,7 +1,8 @@
 """Everything a running gateway owns, opened and closed in one place.
 
-open_runtime(settings, tracer_provider, environ)
-  1. load and validate the registry (ConfigError names file and key)
+open_runtime(settings, tracer_provider, environ, extensions=None)
+  1. find the installed extensions (entry points, unless given), load and validate the
+     registry with their capabilities (ConfigError names file and key)
   2. discover the identity provider; its token endpoint serves our OAuth client; check
      what the configuration will ask of it (sso/provider_support: fatal findings are a
      ConfigError naming the setting, the others are logged)
@@ -24,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,8 +35,7 @@ import strawberry
 from opentelemetry.trace import TracerProvider
 
 from config.errors import ConfigError
-from config.kinds import load_kinds
-from config.registry import Registry, load_registry
+from config.registry import Registry
 from config.settings import Settings
 from connectors.base import Connector
 from connectors.errors import ConnectorSetupError
@@ -46,10 +46,12 @@ from gateway.data.connector_history import ConnectorHistories
 from gateway.data.readiness import Readiness, open_readiness
 from gateway.data.sources import Sources
 from gateway.execution import build_gateway_schema
+from gateway.extensions import discover_extensions, load_with_extensions, registry_schema
 from gateway.metrics import Metrics, build_metrics
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
 from gateway.runtime_data import build_connectors, record_cache
+from schema.viewer_extensions import ViewerExtension
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
 from sso.backchannel import BackchannelLogout
@@ -106,12 +108,20 @@ async def open_runtime(
     environ: Mapping[str, str],
     *,
     audit: AuditSink | None = None,
+    extensions: Sequence[ViewerExtension] | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Open the gateway's resources; raises ConfigError for configuration that cannot work."""
-    registry = load_registry(settings.registry_path, environ, load_kinds())
+    """Open the gateway's resources; raises ConfigError for configuration that cannot work.
+
+    `extensions` are the installed viewer extensions; None finds them in the entry-point
+    group `portalgate.extensions` (tests inject theirs, as they would connector kinds).
+    """
+    installed = discover_extensions() if extensions is None else tuple(extensions)
+    registry = load_with_extensions(settings.registry_path, environ, installed)
     claim_mapping = sso_side.claim_mapping(registry, settings)
     for warning in registry.warnings:
         logger.warning("%s", warning)
+    if registry.unowned:
+        logger.info("not configured (no owner): %s", ", ".join(registry.unowned))
     async with contextlib.AsyncExitStack() as stack:
         idp_session = await stack.enter_async_context(aiohttp.ClientSession())
         metadata = await sso_side.discover_provider(settings, idp_session)
@@ -162,6 +172,11 @@ async def open_runtime(
         backchannel = None if login is None else sso_side.backchannel_logout(settings, jwks, store)
         metrics = build_metrics(settings)
         history = ConnectorHistories()  # the status page's figures, in bounded memory
+        schema = registry_schema(
+            registry,
+            installed,
+            lambda fields: build_gateway_schema(settings, tracer_provider, metrics, fields),
+        )
         sources = Sources(registry, connectors, cache, tracer, metrics=metrics, history=history)
         metrics.watch_breakers(sources.breaker_states)
         readiness = await stack.enter_async_context(
@@ -191,7 +206,7 @@ async def open_runtime(
             acting=acting,
             audit=audit or LoggingAuditSink(),
             browser_login=login,
-            schema=build_gateway_schema(settings, tracer_provider, metrics),
+            schema=schema,
             tracer_provider=tracer_provider,
             rate_limits=rate_limits,
             readiness=readiness,

@@ -46,5 +46,6 @@ def record_cache(settings: Settings, registry: Registry) -> RecordCache:
             settings.redis_url.get_secret_value(),
             dict(registry.cache),
             namespace=settings.redis_prefix,
+            capabilities=registry.capabilities,
         )
-    return RecordCache.memory(dict(registry.cache))
+    return RecordCache.memory(dict(registry.cache), capabilities=registry.capabilities)

@@ -22,8 +22,8 @@ from pydantic import (
 
 from connectors.records import ProfileRecord, TicketRecord
 from resolvers._types import Info
-from resolvers.errors import BadUserInput, NotFound
-from resolvers.viewer import require_principal
+from resolvers.errors import BadUserInput, CapabilityNotConfigured, NotFound
+from resolvers.viewer import require_principal, viewer_key
 
 __all__ = ["open_ticket", "update_profile"]
 
@@ -98,14 +98,24 @@ def _validated(model: type[_M], data: Mapping[str, Any], argument: str) -> _M:
         raise BadUserInput(f"{field}: {message}", argument=argument, field=field) from None
 
 
+def _require_owner(info: Info, capability: str, what: str) -> None:
+    """CAPABILITY_NOT_CONFIGURED for a write no connector of this gateway owns."""
+    if not info.context.loaders.serves(capability):
+        raise CapabilityNotConfigured(
+            f"{what} is not available here: no system is configured for it.",
+            capability=capability,
+        )
+
+
 async def update_profile(info: Info, change: Mapping[str, Any]) -> ProfileRecord:
     """Write the change to the profile's owner and return the profile as it now stands."""
     require_principal(info)
+    _require_owner(info, "update_profile", "Changing the profile")
     validated = _validated(ProfileChange, change, "input")
     payload = validated.model_dump(exclude_none=True, mode="json")
     if not payload:
         raise BadUserInput("Give at least one field to change.", argument="input")
-    key = await info.context.loaders.viewer_key("update_profile")
+    key = await viewer_key(info, "update_profile")
     if key is None:
         raise NotFound("There is no profile to change.")
     record = await info.context.loaders.write("update_profile", key, payload)
@@ -115,8 +125,9 @@ async def update_profile(info: Info, change: Mapping[str, Any]) -> ProfileRecord
 
 async def open_ticket(info: Info, request: Mapping[str, Any]) -> TicketRecord:
     require_principal(info)
+    _require_owner(info, "open_ticket", "Opening a support ticket")
     validated = _validated(TicketRequest, request, "input")
-    key = await info.context.loaders.viewer_key("open_ticket")
+    key = await viewer_key(info, "open_ticket")
     if key is None:
         raise NotFound("There is no support account to open a ticket in.")
     record = await info.context.loaders.write("open_ticket", key, validated.model_dump())

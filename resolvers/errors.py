@@ -5,6 +5,8 @@
     ├── Forbidden                    FORBIDDEN
     ├── BadUserInput                 BAD_USER_INPUT
     ├── NotFound                     NOT_FOUND
+    ├── CapabilityNotConfigured      CAPABILITY_NOT_CONFIGURED
+    ├── IdentityLinkInvalid          IDENTITY_LINK_INVALID
     ├── QueryTooComplex              QUERY_TOO_COMPLEX
     └── DeadlineExceeded             DEADLINE_EXCEEDED
 
@@ -22,9 +24,11 @@ from connectors.errors import ErrorCode
 
 __all__ = [
     "BadUserInput",
+    "CapabilityNotConfigured",
     "DeadlineExceeded",
     "Forbidden",
     "GatewayError",
+    "IdentityLinkInvalid",
     "NotFound",
     "QueryTooComplex",
     "Unauthenticated",
@@ -68,6 +72,22 @@ class NotFound(GatewayError):
     """The object does not exist or is not the viewer's (the two are not told apart)."""
 
     code = ErrorCode.NOT_FOUND
+
+
+class CapabilityNotConfigured(GatewayError):
+    """A write no connector of this gateway owns (the registry leaves it out on purpose)."""
+
+    code = ErrorCode.CAPABILITY_NOT_CONFIGURED
+
+
+class IdentityLinkInvalid(GatewayError):
+    """The token's identity links do not fit the registry, so the field's id is unknown.
+
+    Raised instead of answering an empty list or null, which would look like a customer
+    without data; the message names the links, never their values.
+    """
+
+    code = ErrorCode.IDENTITY_LINK_INVALID
 
 
 class QueryTooComplex(GatewayError):

@@ -42,7 +42,7 @@ async def find_profile(info: Info, raw_id: str) -> ProfileRecord | None:
 
 
 async def find_order(info: Info, raw_id: str) -> OrderRecord | None:
-    owner_key = await info.context.loaders.viewer_key("order")
+    owner_key = await viewer.viewer_key(info, "order")
     if owner_key is None:
         return None
     try:

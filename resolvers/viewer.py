@@ -1,5 +1,11 @@
 """Reads for the signed-in customer: each asks the loaders for a capability, keyed by the
-viewer's id in whichever system owns it."""
+viewer's id in whichever system owns it.
+
+`viewer_key` is the one way to that id: a capability the registry leaves without an owner
+answers like a customer the portal does not know (None: an empty list, a null object),
+and a missing id whose token links did not fit the registry is IDENTITY_LINK_INVALID
+rather than an empty answer.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from connectors.records import (
     Record,
 )
 from resolvers._types import Info
-from resolvers.errors import BadUserInput, Unauthenticated
+from resolvers.errors import BadUserInput, IdentityLinkInvalid, Unauthenticated
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -31,11 +37,13 @@ __all__ = [
     "page_offset",
     "profile",
     "require_principal",
+    "viewer_key",
     "viewer_record",
     "with_status",
 ]
 
 MAX_PAGE_SIZE = 50
+_LISTED_PROBLEMS = 5  # a token may carry many bad links; the message stays short
 _R = TypeVar("_R", bound=Record)
 
 
@@ -46,14 +54,30 @@ def require_principal(info: Info) -> Principal:
     return principal
 
 
-async def _viewer_key(info: Info, capability: str) -> str | None:
-    require_principal(info)
-    return await info.context.loaders.viewer_key(capability)
+async def viewer_key(info: Info, capability: str) -> str | None:
+    """The viewer's id in the owner of `capability`; None without an owner or an id there.
+
+    Raises IdentityLinkInvalid when the id is missing and the token had links the
+    registry could not use: the missing id is then most likely the misspelt one.
+    """
+    principal = require_principal(info)
+    if not info.context.loaders.serves(capability):
+        return None
+    key = await info.context.loaders.viewer_key(capability)
+    if key is None and principal.link_problems:
+        problems = principal.link_problems
+        listed = "; ".join(problems[:_LISTED_PROBLEMS])
+        more = len(problems) - _LISTED_PROBLEMS
+        raise IdentityLinkInvalid(
+            f"The token's identity links do not fit this gateway: {listed}"
+            + (f"; and {more} more." if more > 0 else ".")
+        )
+    return key
 
 
 async def viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
     """The viewer's record of `capability`, or None if they have no id in its owner."""
-    key = await _viewer_key(info, capability)
+    key = await viewer_key(info, capability)
     if key is None:
         return None
     record = await info.context.loaders.load(capability, key)
@@ -92,7 +116,7 @@ def page_offset(first: int, after: str | None) -> int:
 async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderPageRecord, int]:
     """One window of the viewer's orders and the offset it starts at."""
     offset = page_offset(first, after)
-    key = await _viewer_key(info, "orders_by_customer")
+    key = await viewer_key(info, "orders_by_customer")
     if key is None:
         return OrderPageRecord(orders=(), total_count=0), offset
     record = await info.context.loaders.load("orders_by_customer", PageKey(key, offset, first))
@@ -101,6 +125,8 @@ async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderP
 
 
 async def order_items(info: Info, order_id: str) -> tuple[OrderItemRecord, ...]:
+    if not info.context.loaders.serves("order_items"):
+        return ()
     record = await info.context.loaders.load("order_items", order_id)
     assert isinstance(record, OrderItemsRecord)
     return record.items

@@ -21,9 +21,10 @@ from connectors.errors import ConnectorError
 from connectors.records import Capability, Record
 from resolvers._types import Info
 from resolvers.actions import ActionItem
+from resolvers.errors import IdentityLinkInvalid
 from resolvers.viewer import viewer_record
 
-__all__ = ["SourcedItem", "ViewerList", "action_items"]
+__all__ = ["SourceFailure", "SourcedItem", "ViewerList", "action_items"]
 
 _L = TypeVar("_L", bound=Record)
 _I = TypeVar("_I")
@@ -54,11 +55,13 @@ class ViewerList(Generic[_L, _I]):
 
 
 SourcedItem = tuple["ViewerList[Any, Any]", ActionItem]
+SourceFailure = ConnectorError | IdentityLinkInvalid
+"""Why one source of action items could not be read: its portal, or the token's links."""
 
 
 async def action_items(
     info: Info, lists: Sequence[ViewerList[Any, Any]], today: date | None = None
-) -> list[SourcedItem | ConnectorError]:
+) -> list[SourcedItem | SourceFailure]:
     """Every list's action items, each with the list it came from, soonest due first.
 
     Each list is read through the same per-request loaders as its own field, so a
@@ -69,9 +72,9 @@ async def action_items(
     sources = [lst for lst in lists if lst.to_do is not None]
     loaded = await asyncio.gather(*(lst.load(info) for lst in sources), return_exceptions=True)
     items: list[SourcedItem] = []
-    failures: list[ConnectorError] = []
+    failures: list[SourceFailure] = []
     for source, result in zip(sources, loaded, strict=True):
-        if isinstance(result, ConnectorError):
+        if isinstance(result, SourceFailure):
             failures.append(result)
         elif isinstance(result, BaseException):
             raise result

@@ -13,10 +13,9 @@ from typing import Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from connectors.errors import ConnectorError
 from resolvers import actions, viewer_lists
 from resolvers._types import Info
-from resolvers.viewer_lists import ViewerList
+from resolvers.viewer_lists import SourceFailure, ViewerList
 from schema.declarations import ListField, type_name
 from schema.directives import Cost
 from schema.ids import encode_global_id
@@ -56,7 +55,7 @@ def action_items_field(lists: Sequence[ListField[Any]]) -> StrawberryField:
         """Entries are null where a source could not be read; `errors[]` says which and why."""
         out: list[ActionItem | None] = []
         for entry in await viewer_lists.action_items(info, sources):
-            if isinstance(entry, ConnectorError):
+            if isinstance(entry, SourceFailure):
                 # graphql-core turns an exception in a list position into a null entry
                 # plus an error at that path, so the other sources' items are delivered.
                 out.append(entry)  # type: ignore[arg-type]

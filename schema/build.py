@@ -2,6 +2,8 @@
 
     VIEWER_LISTS ─▶ viewer.<list> fields, their node types, actionItems' sources
     NODE_TYPES   ─▶ the other types node(id:) serves
+    viewer_extensions ─▶ fields of viewer added by installed packages or the registry's
+                         `data:` (schema/viewer_extensions.py), one schema per registry
 
 Adding a read capability adds its declaration here; nothing else in the schema or the
 resolvers lists capabilities or type names. The gateway passes in the extensions it wants.
@@ -14,6 +16,7 @@ from typing import Any
 
 import strawberry
 from graphql.execution import Executor
+from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
@@ -31,6 +34,7 @@ from schema.permissions import IsSignedIn
 from schema.profile import PROFILE_NODE
 from schema.support import CASE_LIST, TICKET_LIST
 from schema.viewer import viewer_type
+from schema.viewer_extensions import ViewerExtension
 
 __all__ = ["NODE_TYPES", "VIEWER_LISTS", "build_schema", "node_types"]
 
@@ -90,18 +94,24 @@ def build_schema(
     execution_context_class: type[Executor[Any]] | None = None,
     lists: Sequence[ListField[Any]] = VIEWER_LISTS,
     other_nodes: Sequence[NodeType[Any]] = NODE_TYPES,
+    viewer_extensions: Sequence[ViewerExtension] = (),
 ) -> strawberry.Schema:
     """The one schema; every type is named for what the customer sees.
 
     The gateway passes its extensions, a `strawberry.Schema` subclass (error logging) and
     optionally graphql-core's executor class (to hide suggestions in errors). `lists` and
-    `other_nodes` are the declarations the viewer and `node(id:)` are derived from.
+    `other_nodes` are the declarations the viewer and `node(id:)` are derived from;
+    `viewer_extensions` add fields to the viewer. A field or type name an extension
+    gives twice, or takes from the schema, is a ValueError naming it.
     """
     served = node_types(lists, other_nodes)
-    return schema_class(
-        query=_query_type(viewer_type(lists), served),
-        mutation=Mutation,
-        types=[declared.view for declared in served.values()],
-        extensions=list(extensions),
-        execution_context_class=execution_context_class,
-    )
+    try:
+        return schema_class(
+            query=_query_type(viewer_type(lists, viewer_extensions), served),
+            mutation=Mutation,
+            types=[declared.view for declared in served.values()],
+            extensions=list(extensions),
+            execution_context_class=execution_context_class,
+        )
+    except DuplicatedTypeName as exc:
+        raise ValueError(str(exc)) from None

@@ -1,7 +1,9 @@
 """`viewer`: the signed-in customer, the root of everything they can see.
 
 Its fixed fields (profile, orders, organisation) are written here; its lists and
-`actionItems` come from the declarations schema/build.py passes to `viewer_type`.
+`actionItems` come from the declarations schema/build.py passes to `viewer_type`, and
+fields added from outside (installed packages, the registry's `data:`) come last, from
+`ViewerExtension`s.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from schema.directives import ListSize
 from schema.orders import OrderConnection, resolve_orders
 from schema.organisation import Organisation
 from schema.profile import Profile
+from schema.viewer_extensions import ViewerExtension
 
 __all__ = ["viewer_type"]
 
@@ -43,29 +46,35 @@ def _field(python_name: str, resolver: Callable[..., Any], **options: Any) -> St
     return made
 
 
-def viewer_type(lists: Sequence[ListField[Any]]) -> type:
-    """The `Viewer` type with one field per declared list, plus `actionItems` over them."""
-    return create_type(
-        "Viewer",
-        [
-            _field(
-                "orders",
-                resolve_orders,
-                graphql_type=OrderConnection | None,
-                directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
-            ),
-            action_items_field(lists),
-            _field(
-                "profile",
-                resolve_profile,
-                description="Master data; null if no system knows the customer.",
-            ),
-            *(lst.field() for lst in lists),
-            _field(
-                "organisation",
-                resolve_organisation,
-                description="Your organisation, if you are a business customer.",
-            ),
-        ],
-        description="The signed-in customer.",
-    )
+def viewer_type(
+    lists: Sequence[ListField[Any]], extensions: Sequence[ViewerExtension] = ()
+) -> type:
+    """The `Viewer` type with one field per declared list, plus `actionItems` over them,
+    then one per extension; a field name given twice is a ValueError naming it."""
+    fields = [
+        _field(
+            "orders",
+            resolve_orders,
+            graphql_type=OrderConnection | None,
+            directives=[ListSize(slicing_arguments=["first"], sized_fields=["edges", "nodes"])],
+        ),
+        action_items_field(lists),
+        _field(
+            "profile",
+            resolve_profile,
+            description="Master data; null if no system knows the customer.",
+        ),
+        *(lst.field() for lst in lists),
+        _field(
+            "organisation",
+            resolve_organisation,
+            description="Your organisation, if you are a business customer.",
+        ),
+        *(extension.field() for extension in extensions),
+    ]
+    seen: set[str] = set()
+    for made in fields:
+        if made.python_name in seen:
+            raise ValueError(f"viewer field {made.python_name!r} is declared twice")
+        seen.add(made.python_name)
+    return create_type("Viewer", fields, description="The signed-in customer.")

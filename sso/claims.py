@@ -7,8 +7,10 @@
 
 Claims arrive verified but not typed: a JSON value can be anything. A claim that grants
 something (roles, groups, scopes, tenant, actor) with the wrong type refuses the token
-rather than being guessed at; identity links drop individual values of the wrong type,
-as documented (an id is data about the customer, a missing one only hides data).
+rather than being guessed at. Identity link ids may be text or integers (converted to
+text); a link the registry does not know, or an id of another type, is not dropped in
+silence: the principal carries the problem (`Principal.link_problems`) and the fields
+that would have needed a link fail with IDENTITY_LINK_INVALID.
 """
 
 from __future__ import annotations
@@ -30,15 +32,9 @@ _NO_GROUPS: Mapping[str, str] = MappingProxyType({})
 
 @dataclass(frozen=True, slots=True)
 class LinkClaim:
-    """Where one identity link is read: a claim path, and whether integer ids count.
-
-    Flat claims (`identity.links.<portal>.path`) come from provider user attributes,
-    which are often numbers; entries of the links object stay strings only, as they
-    always were.
-    """
+    """Where one identity link is read: a claim path (in the links object or of its own)."""
 
     path: tuple[str, ...]
-    integer_ids: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +42,8 @@ class ClaimMapping:
     """Which claims `build_principal` reads; the default is the gateway's own token shape.
 
     With `links` None, the links object at `link_object` is the principal's links as
-    it is; otherwise each link name is read at its own `LinkClaim`.
+    it is; otherwise each link name is read at its own `LinkClaim`, and an entry of the
+    links object that no `LinkClaim` reads is a link problem (a misspelt or foreign name).
     """
 
     roles: tuple[str, ...] = ("roles",)
@@ -62,7 +59,7 @@ class ClaimMapping:
         by_connector: dict[str, LinkClaim] = {}
         for name, spec in links.items():
             if spec.path is not None:
-                by_connector[name] = LinkClaim(spec.path, integer_ids=True)
+                by_connector[name] = LinkClaim(spec.path)
             elif spec.claim is not None:
                 by_connector[name] = LinkClaim((*claims.links, spec.claim))
         return cls(
@@ -95,13 +92,15 @@ def build_principal(
     tenant = _at(claims, mapping.tenant)
     if tenant is not None and not _is_text(tenant):
         raise InvalidToken("token is malformed")
+    links, link_problems = _links(claims, mapping)
     return Principal(
         subject=subject,
         issuer=issuer,
         tenant=tenant,
         roles=_roles(claims, mapping),
         scopes=_names(claims.get("scope")) | _names(claims.get("scp")),
-        links=_links(claims, mapping),
+        links=links,
+        link_problems=link_problems,
         actor=_actor(claims.get("act"), mapping),
         token=token,
     )
@@ -150,33 +149,58 @@ def _names(value: object) -> frozenset[str]:
     return frozenset(names)
 
 
-def _links(claims: Mapping[str, Any], mapping: ClaimMapping) -> Mapping[str, str]:
+def _links(
+    claims: Mapping[str, Any], mapping: ClaimMapping
+) -> tuple[Mapping[str, str], tuple[str, ...]]:
+    """The links the mapping reads, and a problem per link that cannot be used.
+
+    A missing or null id is no problem (the customer has no account there); an empty or
+    non-text, non-integer id is one, and so is an entry of the links object that no
+    configured link reads. Problems name claims, never their values.
+    """
     links = _at(claims, mapping.link_object)
     if links is not None and not isinstance(links, Mapping):
         raise InvalidToken("token is malformed")
-    if mapping.links is None:
-        return MappingProxyType(
-            {
-                name: account
-                for name, account in (links or {}).items()
-                if isinstance(name, str) and _is_text(account)
-            }
-        )
     found: dict[str, str] = {}
+    problems: list[str] = []
+    object_name = ".".join(mapping.link_object)
+    if mapping.links is None:
+        for name, value in (links or {}).items():
+            _take(found, problems, str(name), f"{object_name}.{name}", value)
+        return MappingProxyType(found), tuple(problems)
+    read_in_object: set[str] = set()
     for name, where in mapping.links.items():
-        account = _link_id(_at(claims, where.path), where.integer_ids)
-        if account is not None:
-            found[name] = account
-    return MappingProxyType(found)
+        depth = len(mapping.link_object)
+        if len(where.path) > depth and where.path[:depth] == mapping.link_object:
+            read_in_object.add(where.path[depth])
+        _take(found, problems, name, ".".join(where.path), _at(claims, where.path))
+    known = ", ".join(sorted(read_in_object)) or "none"
+    for name in links or {}:
+        if name not in read_in_object:
+            problems.append(
+                f"`{object_name}.{_printable(name)}` names no portal of this gateway"
+                f" (it reads: {known})"
+            )
+    return MappingProxyType(found), tuple(problems)
 
 
-def _link_id(value: object, integer_ids: bool) -> str | None:
+def _take(found: dict[str, str], problems: list[str], name: str, claim: str, value: object) -> None:
+    """Record the id `value` under `name`, or the problem with it."""
+    if value is None:
+        return
     if _is_text(value):
-        return value
+        found[name] = value
     # bool is an int to Python, but `true` is no account number.
-    if integer_ids and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        found[name] = str(value)
+    else:
+        problems.append(f"`{_printable(claim)}` is not an id (text or an integer)")
+
+
+def _printable(name: object, limit: int = 60) -> str:
+    """A claim name as a client may read it back: printable and bounded."""
+    text = "".join(c if c.isprintable() and c != "`" else "?" for c in str(name))
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _actor(value: object, mapping: ClaimMapping) -> Actor | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from connectors.capabilities import CAPABILITIES, Key
+from connectors.capabilities import Key
 from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
 from gateway.data.connector_calls import ConnectorCalls, outcome_of
@@ -44,7 +44,7 @@ class LoaderSet:
     def _loader(self, capability: str) -> DataLoader[Key, Record]:
         loader = self._loaders.get(capability)
         if loader is None:
-            if CAPABILITIES[capability].kind == "write":
+            if self._sources.registry.capabilities[capability].kind == "write":
                 raise ValueError(f"{capability} is a write capability")
 
             async def load_fn(keys: Sequence[Key], capability: str = capability) -> list[Result]:
@@ -108,8 +108,9 @@ class LoaderSet:
             record = await self._sources.write(
                 capability, key, payload, self._principal, self._deadline
             )
-        for stale in CAPABILITIES[capability].invalidates:
-            if isinstance(record, CAPABILITIES[stale].record):
+        capabilities = self._sources.registry.capabilities
+        for stale in capabilities[capability].invalidates:
+            if isinstance(record, capabilities[stale].record):
                 self.prime(stale, key, record)
             else:
                 self.forget(stale, key)

@@ -9,7 +9,7 @@ another, and no customer id is written into Redis in clear.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiocache import Cache, SimpleMemoryCache
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from config.registry import CachePolicy
 from connectors.capabilities import CAPABILITIES, Key
 from connectors.principal import Principal
-from connectors.records import Record
+from connectors.records import Capability, Record
 
 __all__ = ["RecordCache"]
 
@@ -27,22 +27,41 @@ __all__ = ["RecordCache"]
 class RecordCache:
     """Get and set records per (capability, scope, key) with the capability's policy."""
 
-    def __init__(self, backend: Any, policies: dict[str, CachePolicy], namespace: str) -> None:
+    def __init__(
+        self,
+        backend: Any,
+        policies: dict[str, CachePolicy],
+        namespace: str,
+        capabilities: Mapping[str, Capability[Record]] = CAPABILITIES,
+    ) -> None:
         self._backend = backend
         self._policies = policies
         self._namespace = namespace
+        # Where an entry's record type comes from: the registry's catalogue, so that
+        # capabilities added by extensions or `data:` are cached like the built-ins.
+        self._capabilities = capabilities
 
     @classmethod
-    def memory(cls, policies: dict[str, CachePolicy], namespace: str = "pg") -> RecordCache:
-        return cls(SimpleMemoryCache(serializer=StringSerializer()), policies, namespace)
+    def memory(
+        cls,
+        policies: dict[str, CachePolicy],
+        namespace: str = "pg",
+        capabilities: Mapping[str, Capability[Record]] = CAPABILITIES,
+    ) -> RecordCache:
+        backend = SimpleMemoryCache(serializer=StringSerializer())
+        return cls(backend, policies, namespace, capabilities)
 
     @classmethod
     def redis(
-        cls, url: str, policies: dict[str, CachePolicy], namespace: str = "pg"
+        cls,
+        url: str,
+        policies: dict[str, CachePolicy],
+        namespace: str = "pg",
+        capabilities: Mapping[str, Capability[Record]] = CAPABILITIES,
     ) -> RecordCache:
         backend = Cache.from_url(url)
         backend.serializer = StringSerializer()
-        return cls(backend, policies, namespace)
+        return cls(backend, policies, namespace, capabilities)
 
     def enabled(self, capability: str) -> bool:
         return capability in self._policies
@@ -66,7 +85,7 @@ class RecordCache:
         if not self.enabled(capability) or not keys:
             return [None] * len(keys)
         raw = await self._backend.multi_get([self._key(capability, principal, k) for k in keys])
-        record_type = CAPABILITIES[capability].record
+        record_type = self._capabilities[capability].record
         out: list[Record | None] = []
         for value in raw:
             try:

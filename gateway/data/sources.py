@@ -23,7 +23,7 @@ from opentelemetry.trace import Status, StatusCode, Tracer
 
 from config.registry import Registry
 from connectors.base import Connector
-from connectors.capabilities import CAPABILITIES, Key
+from connectors.capabilities import Key
 from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavailable
 from connectors.principal import Principal
 from connectors.records import Record
@@ -198,7 +198,7 @@ class Sources:
             return await connector.write(capability, key, payload, principal)
 
         record = await self._guarded(owner, capability, call, 1, deadline, retry=False)
-        for stale in CAPABILITIES[capability].invalidates:
+        for stale in self._registry.capabilities[capability].invalidates:
             if self._registry.owners.get(stale) == owner:
                 await self._cache.delete(stale, principal, key)
         return record

@@ -219,9 +219,6 @@ BROKEN = [
         id="owned twice",
     ),
     pytest.param(
-        owns("billing", []), "connectors", "no connector owns: invoices", id="owned by nobody"
-    ),
-    pytest.param(
         owns("billing", ["invoices", "payments"]),
         "connectors.billing.owns[1]",
         "unknown capability 'payments'",

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from demo.stack import DemoStack, open_demo_stack
 from gateway.app import create_app
 from gateway.cli import GatewayServer, server_config
 from gateway.runtime import Runtime
+from schema.viewer_extensions import ViewerExtension
 from sso.audit import AuditSink
 
 EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -104,6 +105,7 @@ async def open_gateway(
     *,
     registry_path: Path = EXAMPLE_REGISTRY,
     audit: AuditSink | None = None,
+    extensions: Sequence[ViewerExtension] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Gateway]:
     defaults: dict[str, Any] = {
@@ -112,7 +114,13 @@ async def open_gateway(
         "client_secret": stack.env["PORTALGATE_CLIENT_SECRET"],
     }
     config = Settings(registry_path=registry_path, **(defaults | settings))
-    app = create_app(config, tracer_provider=tracer_provider, environ=stack.env, audit=audit)
+    app = create_app(
+        config,
+        tracer_provider=tracer_provider,
+        environ=stack.env,
+        audit=audit,
+        extensions=extensions,
+    )
     # httpx's ASGITransport does not run the lifespan; do what the server does instead.
     async with app.router.lifespan_context(app) as state:
 

@@ -69,12 +69,33 @@ def test_scopes_come_from_scope_or_scp(extra: dict[str, Any], expected: set[str]
     assert build_principal(claims(**extra), TOKEN).scopes == expected
 
 
-def test_links_keep_only_string_values() -> None:
+def test_link_ids_may_be_text_or_integers_and_other_values_are_reported() -> None:
     principal = build_principal(
-        claims(links={"crm": "C-1", "orders": 42, "billing": None, "docs": ["D-1"], "x": ""}),
+        claims(
+            links={
+                "crm": "C-1",
+                "orders": 42,
+                "billing": None,
+                "docs": ["D-secret"],
+                "x": "",
+                "flag": True,
+                "ratio": 1.5,
+            }
+        ),
         TOKEN,
     )
-    assert principal.links == {"crm": "C-1"}
+    assert principal.links == {"crm": "C-1", "orders": "42"}
+    assert principal.link_problems == (
+        "`links.docs` is not an id (text or an integer)",
+        "`links.x` is not an id (text or an integer)",
+        "`links.flag` is not an id (text or an integer)",
+        "`links.ratio` is not an id (text or an integer)",
+    )
+    assert "secret" not in repr(principal)
+
+
+def test_a_token_whose_links_all_fit_has_no_link_problems() -> None:
+    assert build_principal(claims(links={"crm": "C-1"}), TOKEN).link_problems == ()
 
 
 def test_links_are_read_only() -> None:
@@ -157,6 +178,27 @@ def test_default_registry_mapping_names_links_by_connector() -> None:
         mapping({"links": {"crm": {"claim": "crm"}, "shop": {"claim": "orders"}}}),
     )
     assert principal.links == {"crm": "C-1", "shop": "700417"}
+    # `billing` is read by no link of this registry: a misspelt or foreign name.
+    assert principal.link_problems == (
+        "`links.billing` names no portal of this gateway (it reads: crm, orders)",
+    )
+
+
+def test_an_integer_id_in_the_links_object_is_read_as_text() -> None:
+    principal = build_principal(
+        claims(links={"crm": 10001}), TOKEN, mapping({"links": {"crm": {"claim": "crm"}}})
+    )
+    assert (dict(principal.links), principal.link_problems) == ({"crm": "10001"}, ())
+
+
+def test_a_misspelt_link_name_is_a_problem_not_a_missing_link() -> None:
+    principal = build_principal(
+        claims(links={"crmm": "C-1"}), TOKEN, mapping({"links": {"crm": {"claim": "crm"}}})
+    )
+    assert dict(principal.links) == {}
+    assert principal.link_problems == (
+        "`links.crmm` names no portal of this gateway (it reads: crm)",
+    )
 
 
 def test_keycloak_roles_come_from_a_nested_path() -> None:
@@ -244,6 +286,7 @@ def test_flat_link_claims_accept_strings_and_integers() -> None:
         flat,
     )
     assert principal.links == {"crm": "C-10001", "orders": "700417", "billing": "B-7"}
+    assert principal.link_problems == ("`support_id` is not an id (text or an integer)",)
 
 
 def test_links_object_at_a_custom_path_with_flat_claims_beside_it() -> None:
@@ -287,3 +330,9 @@ def test_mapped_claims_of_the_wrong_type_are_refused(extra: dict[str, Any]) -> N
     with pytest.raises(InvalidToken) as caught:
         build_principal(claims(**extra), TOKEN, strict)
     assert caught.value.reason == "token is malformed"
+
+
+def test_a_flat_link_inside_the_links_object_counts_as_read() -> None:
+    nested = mapping({"links": {"crm": {"path": "links.crm.id"}}})
+    principal = build_principal(claims(links={"crm": {"id": 10001}}), TOKEN, nested)
+    assert (dict(principal.links), principal.link_problems) == ({"crm": "10001"}, ())
