@@ -96,6 +96,13 @@ class Breaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_started_at: float | None = None
+        self._openings = 0
+
+    @property
+    def openings(self) -> int:
+        """How many failures have (re)opened the breaker so far: a probe that started
+        before the latest one saw the portal before it failed, and must not close it."""
+        return self._openings
 
     @property
     def state(self) -> BreakerState:
@@ -145,6 +152,7 @@ class Breaker:
         self._trial_started_at = None
         if self._opened_at is not None or self._failures >= self._threshold:
             self._opened_at = self._clock()
+            self._openings += 1
             self._enter("open", code)
 
     def _enter(self, state: BreakerState, reason: str, at: float | None = None) -> None:

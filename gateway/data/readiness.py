@@ -107,6 +107,7 @@ class Readiness:
             await asyncio.sleep(self._pause(name))
 
     async def _probe(self, name: str) -> None:
+        openings = self._sources.breaker(name).openings
         try:
             async with asyncio.timeout(_PROBE_GUARD_S):
                 health = await self._connectors[name].health()
@@ -117,8 +118,11 @@ class Readiness:
             health = Health("down", 0.0, "health probe failed")
         self._probes[name] = health
         breaker = self._sources.breaker(name)
-        if health.status != "down" and breaker.state != "closed":
-            breaker.recovered()  # the portal is back; no customer has to be the trial
+        # The portal is back, so no customer has to be the trial; but an answer to a probe
+        # sent before the breaker (re)opened predates the failure, and proves nothing.
+        unchanged = breaker.openings == openings
+        if health.status != "down" and breaker.state != "closed" and unchanged:
+            breaker.recovered()
         self._judge(name)  # note a change of state now, so that `since` is when it happened
 
     def _pause(self, name: str) -> float:
