@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from connectors.capabilities import CAPABILITIES
-from connectors.mapping import FieldSpec
+from connectors.mapping import FieldSpec, SourcePath
 from connectors.paths import check_template
 
 __all__ = [
@@ -89,13 +89,14 @@ class ValidationSpec(_Strict):
 class ResponseSpec(_Strict):
     """Where records are in the response.
 
-    With `items`, the response holds a list of objects matched back to keys by `key`.
+    With `items`, the response holds a list of objects matched back to keys by `key`
+    (`items: $` when the response is the list itself; an empty path is refused).
     With `group_as`, all objects of one key are collected into that list field (a key
     with none gets an empty list). Without `items`, the whole response is one record.
     """
 
-    items: str | None = None
-    key: str | None = None
+    items: SourcePath | None = None
+    key: SourcePath | None = None
     group_as: str | None = None
     record: dict[str, FieldSpec | str]
 
