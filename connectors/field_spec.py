@@ -32,7 +32,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from connectors.conversions import Conversion, Take
 
-__all__ = ["MISSING", "FieldSpec", "SourcePath", "check_source_path", "template_paths"]
+__all__ = [
+    "MISSING",
+    "FieldSpec",
+    "SourcePath",
+    "Spec",
+    "check_source_path",
+    "template_paths",
+]
 
 MISSING: Any = object()
 PARENT = "$parent"
@@ -98,7 +105,7 @@ class FieldSpec(BaseModel):
     default: Any = Field(default=MISSING)
     as_list: bool = False
     each: SourcePath | None = None
-    fields: dict[str, FieldSpec | str] | None = None
+    fields: dict[str, Spec] | None = None
     const: Any = Field(default=MISSING)
 
     @property
@@ -159,3 +166,8 @@ class FieldSpec(BaseModel):
             raise ValueError("`default` needs `path`, `split`, `join`, `template` or `each`")
         if self.as_list and (self.each is not None or self.const is not MISSING):
             raise ValueError("`as_list` needs `path`, `split`, `join`, `template` or `fields`")
+
+
+# A field spec as written in the registry: the structured form, or a path as shorthand.
+Spec = FieldSpec | SourcePath
+FieldSpec.model_rebuild()

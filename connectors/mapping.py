@@ -22,9 +22,17 @@ from typing import Any
 
 from connectors.conversions import ConversionError, convert, join_texts, render_template
 from connectors.conversions import split_text as _split_text
-from connectors.field_spec import MISSING, PARENT, FieldSpec, SourcePath, template_paths
+from connectors.field_spec import MISSING, PARENT, FieldSpec, SourcePath, Spec, template_paths
 
-__all__ = ["FieldSpec", "MappingError", "SourcePath", "lookup", "read_record", "write_body"]
+__all__ = [
+    "FieldSpec",
+    "MappingError",
+    "SourcePath",
+    "Spec",
+    "lookup",
+    "read_record",
+    "write_body",
+]
 
 _MISSING = MISSING
 Parents = tuple[Any, ...]

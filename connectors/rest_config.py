@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from connectors.capabilities import CAPABILITIES
-from connectors.mapping import FieldSpec, SourcePath
+from connectors.mapping import SourcePath, Spec
 from connectors.paths import check_template
 
 __all__ = [
@@ -98,7 +98,7 @@ class ResponseSpec(_Strict):
     items: SourcePath | None = None
     key: SourcePath | None = None
     group_as: str | None = None
-    record: dict[str, FieldSpec | str]
+    record: dict[str, Spec]
 
     @model_validator(mode="after")
     def _consistent(self) -> ResponseSpec:
@@ -115,7 +115,7 @@ class CapabilitySpec(_Strict):
     request: RequestSpec
     batch: BatchSpec | None = None
     paging: PagingSpec | None = None
-    body: dict[str, FieldSpec | str] | None = None
+    body: dict[str, Spec] | None = None
     response: ResponseSpec
     not_found_status: int | None = 404
     validation: ValidationSpec | None = None
