@@ -156,8 +156,11 @@ def _value(data: Any, spec: FieldSpec | str, parents: Parents) -> Any:
         mapped = read_record(data, spec.fields, parents)
         if not spec.as_list:
             return mapped
+        # The object is there when a field read from the portal is (consts do not count).
         found = any(
-            isinstance(s, str) or s.const is _MISSING for n, s in spec.fields.items() if n in mapped
+            isinstance(s, str) or s.const is _MISSING
+            for n, s in spec.fields.items()
+            if mapped.get(n) is not None
         )
         return [mapped] if found else []
     value = _source(data, spec, parents)
