@@ -179,17 +179,17 @@ def convert(
             return _epoch(value, 1000)
 
 
-def split_text(value: Any, on: str | None, take: Take) -> str | list[str] | None:
+def split_text(value: Any, separator: str | None, take: Take) -> str | list[str] | None:
     """The part(s) of `value` that `take` names, or None when there is no such part.
 
-    Parts are cut at `on` (at any whitespace when None), stripped, and empty ones dropped;
-    `rest` and `all_but_last` are joined again with `on` (a space for whitespace).
+    Parts are cut at `separator` (at any whitespace when None), stripped, and empty ones
+    dropped; `rest` and `all_but_last` are joined again with it (a space for whitespace).
     """
     if not isinstance(value, str):
         raise ConversionError("expected text to split")
-    parts = [p.strip() for p in (value.split(on) if on else value.split())]
+    parts = [p.strip() for p in (value.split(separator) if separator else value.split())]
     parts = [p for p in parts if p]
-    glue = on if on else " "
+    glue = separator if separator else " "
     if take == "all":
         return parts
     if not parts:

@@ -4,7 +4,7 @@ A field spec is one *form* (where the value comes from) and optional *modifiers*
 
     forms
     "a.b" / {path: "a.b"}            the value at a source path (missing ▶ absent)
-    {split: "name", take: first}     a part of a text (on: " " by default any whitespace;
+    {split: "name", take: first}     a part of a text (separator: ", "; default whitespace;
                                      take: first | rest | last | all_but_last | all)
     {join: ["a", "b"], with: " "}    the texts that are there, joined
     {template: "{street} {no}"}      text from fields; absent unless every field is there
@@ -92,7 +92,8 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     path: SourcePath | None = None
     split: SourcePath | None = None
-    on: str | None = Field(default=None, min_length=1)
+    # Not `on:`, which YAML 1.1 (PyYAML) reads as the key `True`.
+    separator: str | None = Field(default=None, min_length=1)
     take: Take | None = None
     join: list[SourcePath] | None = Field(default=None, min_length=1)
     join_with: str = Field(default=" ", alias="with")
@@ -144,8 +145,8 @@ class FieldSpec(BaseModel):
 
     def _check_modifiers(self) -> None:
         given = self.model_fields_set
-        if (self.on is not None or self.take is not None) and self.split is None:
-            raise ValueError("`on` and `take` belong to `split`")
+        if (self.separator is not None or self.take is not None) and self.split is None:
+            raise ValueError("`separator` and `take` belong to `split`")
         if self.split is not None and self.take is None:
             raise ValueError("`split` needs `take` (first, rest, last, all_but_last, all)")
         if "join_with" in given and self.join is None:

@@ -94,7 +94,7 @@ def _source(data: Any, spec: FieldSpec, parents: Parents) -> Any:
         if value is _MISSING or value is None:
             return value
         try:
-            part = _split_text(value, spec.on, spec.take)
+            part = _split_text(value, spec.separator, spec.take)
         except ConversionError as exc:
             raise MappingError(f"`{spec.split}`: {exc}") from None
         return _MISSING if part is None else part

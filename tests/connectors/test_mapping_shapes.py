@@ -212,7 +212,7 @@ def test_split_takes_a_part_of_a_text(take: str, name: str, expected: Any) -> No
 
 
 def test_split_on_a_separator_strips_the_parts() -> None:
-    spec = {"split": "name", "on": ",", "take": "rest"}
+    spec = {"split": "name", "separator": ",", "take": "rest"}
 
     assert one(spec, {"name": "Lovelace, Ada"}) == "Ada"
 
@@ -439,8 +439,9 @@ def test_write_body_uses_the_same_vocabulary() -> None:
         ({"join": ["a", ""]}, "may not be empty"),
         ({"split": "name"}, "needs `take`"),
         ({"split": "name", "take": "middle"}, "take"),
-        ({"split": "name", "take": "first", "on": ""}, "at least 1"),
+        ({"split": "name", "take": "first", "separator": ""}, "at least 1"),
         ({"path": "a", "take": "first"}, "belong to `split`"),
+        ({"split": "a", "take": "first", "on": ","}, "Extra inputs"),
         ({"path": "a", "with": "-"}, "belongs to `join`"),
         ({"path": "a", "as": "date", "zone": "Mars/Olympus"}, "unknown time zone"),
         ({"path": "a", "zone": "Europe/Berlin"}, "need `as: date`"),
@@ -469,7 +470,7 @@ def test_an_invalid_spec_is_refused_at_load(raw: dict[str, Any], problem: str) -
         {"path": "$"},
         {"path": "$parent.$parent.a"},
         {"path": "a", "as": "datetime", "zone": "Europe/Berlin", "format": "%d.%m.%Y"},
-        {"split": "a", "on": ",", "take": "all"},
+        {"split": "a", "separator": ",", "take": "all"},
         {"join": ["a", "$parent.b"], "with": ", "},
         {"template": "{a} {$parent.b}"},
         {"path": "a", "as_list": True, "default": "x"},
