@@ -28,7 +28,7 @@ import string
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from connectors.conversions import Conversion, Take
 
@@ -169,6 +169,12 @@ class FieldSpec(BaseModel):
             raise ValueError("`as_list` needs `path`, `split`, `join`, `template` or `fields`")
 
 
+def _shorthand(value: Any) -> Any:
+    return {"path": value} if isinstance(value, str) else value
+
+
 # A field spec as written in the registry: the structured form, or a path as shorthand.
-Spec = FieldSpec | SourcePath
+# One model rather than a union, so an error names the key and the real problem, not
+# both branches of a union.
+Spec = Annotated[FieldSpec, BeforeValidator(_shorthand)]
 FieldSpec.model_rebuild()
