@@ -6,7 +6,8 @@ evaluates it. One value form runs as
     source (path | split | join | template)
       ─▶ missing or null? ─▶ `default` if given (used as written), else absent / null
       ─▶ `map` | `scale` | `as` (connectors.conversions)
-      ─▶ `as_list`: [value]  (absent or null ▶ [])
+      ─▶ `as_list`: [value]  (absent or null ▶ []; a `fields` object is absent when no
+                              field it reads from the portal has a value)
 
 `read_record` maps portal JSON to a dict a record validates from; `write_body` maps a
 canonical payload back to the portal's JSON, target keys being dotted paths. A value that
@@ -20,8 +21,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.conversions import ConversionError, convert, join_texts, render_template
-from connectors.conversions import split_text as _split_text
+from connectors.conversions import (
+    ConversionError,
+    convert,
+    join_texts,
+    render_template,
+    split_text,
+)
 from connectors.field_spec import MISSING, PARENT, FieldSpec, SourcePath, Spec, template_paths
 
 __all__ = [
@@ -94,7 +100,7 @@ def _source(data: Any, spec: FieldSpec, parents: Parents) -> Any:
         if value is _MISSING or value is None:
             return value
         try:
-            part = _split_text(value, spec.separator, spec.take)
+            part = split_text(value, spec.separator, spec.take)
         except ConversionError as exc:
             raise MappingError(f"`{spec.split}`: {exc}") from None
         return _MISSING if part is None else part

@@ -45,7 +45,7 @@ def read_batch(
     try:
         items = lookup(data, response.items)
         if not isinstance(items, list):
-            raise MappingError(f"`{response.items}` is not a list", ("items",))
+            raise MappingError(f"`{response.items}` is not a list", ("(answer)",))
         for item in items:
             item_key = lookup(item, response.key, (data,))
             if not isinstance(item_key, str | int) or str(item_key) not in wanted:

@@ -282,6 +282,8 @@ def test_as_list_makes_one_email_the_profiles_list_of_emails() -> None:
     assert [(e.address, e.primary) for e in record.emails] == [("a@b.example", True)]
     without = read_record({"id": "C-1", "first": "A", "last": "B"}, spec)
     assert without["emails"] == []
+    null = read_record({"id": "C-1", "first": "A", "last": "B", "email": None}, spec)
+    assert null["emails"] == []
 
 
 def test_as_list_of_a_plain_value() -> None:
