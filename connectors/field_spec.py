@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     model_validator,
 )
 
@@ -176,12 +176,14 @@ class FieldSpec(BaseModel):
             raise ValueError("`as_list` needs `path`, `split`, `join`, `template` or `fields`")
 
 
-def _shorthand(value: Any) -> Any:
-    return {"path": value} if isinstance(value, str) else value
+def _spec(value: Any) -> FieldSpec | str:
+    if isinstance(value, str):
+        return check_source_path(value)
+    return FieldSpec.model_validate(value)
 
 
 # A field spec as written in the registry: the structured form, or a path as shorthand.
-# One model rather than a union, so an error names the key and the real problem, not
-# both branches of a union.
-Spec = Annotated[FieldSpec, BeforeValidator(_shorthand)]
+# One validator rather than a union, so an error names the key and the real problem, not
+# both branches of a union; a shorthand stays a string, the cheapest spec to map.
+Spec = Annotated[FieldSpec | str, PlainValidator(_spec)]
 FieldSpec.model_rebuild()
