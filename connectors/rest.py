@@ -142,7 +142,9 @@ class RestConnector(Connector):
             return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
             raise self._status_error(status)
-        results = read_batch(self.name, capability, spec.response, keys, data)
+        results = read_batch(
+            self.name, CAPABILITIES[capability].record, spec.response, keys, data, capability
+        )
         if split_on and len(keys) > 1 and any(key not in results for key in keys):
             return await self._fetch_each(capability, spec, keys, principal)
         return results
@@ -158,6 +160,7 @@ class RestConnector(Connector):
         a `split_on` status or no answer for the key is not found."""
         assert spec.batch is not None
         split_on = spec.batch.split_on
+        record_type = CAPABILITIES[capability].record
 
         async def one(key: Key) -> Record | ConnectorError:
             status, data = await self._batch_call(spec, [key], principal)
@@ -165,7 +168,7 @@ class RestConnector(Connector):
                 return RecordNotFound(self.name, str(key))
             if status != 200:
                 raise self._status_error(status)
-            found = read_batch(self.name, capability, spec.response, [key], data)
+            found = read_batch(self.name, record_type, spec.response, [key], data, capability)
             return found.get(key, RecordNotFound(self.name, str(key)))
 
         calls = [asyncio.ensure_future(one(key)) for key in keys]

@@ -26,19 +26,20 @@ _MAX_MESSAGE = 200
 
 def read_batch(
     connector: str,
-    capability: str,
+    record_type: type[Record],
     response: ResponseSpec,
     keys: Sequence[Key],
     data: Any,
+    capability: str | None = None,
 ) -> dict[Key, Record | ConnectorError]:
     """The records of a batch answer for the keys asked for; a key the answer leaves out
     is absent (objects for keys not asked for are ignored, never handed out).
 
     `items: $` is an answer that is itself the list; `$parent.` in the record reaches the
-    whole answer (e.g. a currency given once for all items).
+    whole answer (e.g. a currency given once for all items). `capability` names the
+    failure in logs and spans (a kind that does not pass it is named by its record type).
     """
     assert response.items is not None and response.key is not None
-    record_type = CAPABILITIES[capability].record
     wanted = {str(k): k for k in keys}
     grouped: dict[Key, list[dict[str, Any]]] = {}
     results: dict[Key, Record | ConnectorError] = {}
@@ -60,7 +61,7 @@ def read_batch(
             for key in keys:
                 results[key] = record_type.model_validate({response.group_as: grouped.get(key, [])})
     except (MappingError, ValidationError, TypeError) as exc:
-        raise bad_upstream_data(connector, capability, exc) from None
+        raise bad_upstream_data(connector, capability or record_type.__name__, exc) from None
     return results
 
 

@@ -48,7 +48,7 @@ def test_items_dollar_reads_an_answer_that_is_itself_the_list() -> None:
     )
     answer = [{"id": 7, "first": "Ada", "last": "King"}, {"id": 8, "first": "Al", "last": "T"}]
 
-    found = read_batch("crm", "profile", response, ["8", "7", "9"], answer)
+    found = read_batch("crm", ProfileRecord, response, ["8", "7", "9"], answer, "profile")
 
     assert found == {
         "8": ProfileRecord(customer_id="8", first_name="Al", last_name="T"),
@@ -328,7 +328,7 @@ def test_parent_gives_each_item_the_order_number_of_its_order() -> None:
         {"orderNo": 6, "currency": "EUR", "lines": []},
     ]
 
-    found = read_batch("orders", "order_items", response, ["5", "6"], answer)
+    found = read_batch("orders", OrderItemsRecord, response, ["5", "6"], answer, "order_items")
 
     assert found["6"] == OrderItemsRecord(items=())
     record = found["5"]
