@@ -15,6 +15,7 @@ A per-key failure is *returned* in the batch result; a whole-batch failure is *r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "ConnectorTimeout",
     "ConnectorUnavailable",
     "ErrorCode",
+    "MappingDetail",
     "RecordNotFound",
     "UpstreamRejected",
     "UpstreamValidationFailed",
@@ -88,13 +90,28 @@ class ConnectorTimeout(ConnectorError):
         super().__init__(connector, message or f"{connector} did not answer in time")
 
 
+@dataclass(frozen=True, slots=True)
+class MappingDetail:
+    """Why an answer did not map: the record's field path and what was expected, no value.
+
+    For logs and spans (`connectors.mapping_failure`), never for the client.
+    """
+
+    capability: str
+    path: str
+    reason: str
+
+
 class BadUpstreamData(ConnectorError):
     """The portal answered, but not in the shape the connector maps from."""
 
     code = ErrorCode.UPSTREAM_BAD_RESPONSE
 
-    def __init__(self, connector: str, message: str | None = None) -> None:
+    def __init__(
+        self, connector: str, message: str | None = None, *, detail: MappingDetail | None = None
+    ) -> None:
         super().__init__(connector, message or f"{connector} returned an unreadable response")
+        self.detail = detail
 
 
 class UpstreamRejected(ConnectorError):

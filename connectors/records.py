@@ -4,6 +4,11 @@ Records are frozen pydantic models so that a declarative mapping can be validate
 them and a malformed portal answer becomes `BadUpstreamData` at the connector boundary.
 Schema types are views over these; nothing here knows GraphQL or any portal.
 
+A field that a legacy owner may simply not have (a date, a timestamp, a currency, a
+total, a count) is `X | None = None`: the owner's mapping leaves it out and the schema
+answers null, never a made-up constant (DESIGN decision 9). Ids, names and statuses stay
+required: a record without them is not one.
+
 A capability is declared once, right below the record it returns (`Capability(...)`),
 and listed in `CATALOGUE` at the end; `connectors.capabilities` indexes that list by name.
 Which connector serves a capability (its owner) is the registry's decision, never this
@@ -55,7 +60,7 @@ class Capability(Generic[_R_co]):
 
 class Money(Record):
     amount: Decimal
-    currency: str
+    currency: str | None = None
 
 
 class Email(Record):
@@ -104,7 +109,7 @@ UPDATE_PROFILE = Capability(
 
 class StatusChange(Record):
     status: str
-    at: datetime
+    at: datetime | None = None
 
 
 class OrderRecord(Record):
@@ -112,9 +117,9 @@ class OrderRecord(Record):
 
     order_id: str
     customer_id: str
-    placed_at: datetime
+    placed_at: datetime | None = None
     status: str
-    total: Money
+    total: Money | None = None
     history: tuple[StatusChange, ...] = ()
 
 
@@ -122,10 +127,11 @@ ORDER = Capability("order", OrderRecord, description="one order by its id")
 
 
 class OrderPageRecord(Record):
-    """One window of orders, newest first, and how many there are in all."""
+    """One window of orders, newest first, and how many there are in all (None: the
+    portal does not say)."""
 
     orders: tuple[OrderRecord, ...]
-    total_count: int
+    total_count: int | None = None
 
 
 ORDERS_BY_CUSTOMER = Capability(
@@ -147,7 +153,7 @@ class OrderItemRecord(Record):
     sku: str
     title: str
     quantity: int
-    unit_price: Money
+    unit_price: Money | None = None
 
 
 class OrderItemsRecord(Record):
@@ -165,8 +171,8 @@ class InvoiceStatus(StrEnum):
 
 class InvoiceRecord(Record):
     invoice_id: str
-    issued_on: date
-    due_on: date
+    issued_on: date | None = None
+    due_on: date | None = None
     amount: Money
     status: InvoiceStatus
 
@@ -189,8 +195,8 @@ class TicketRecord(Record):
     ticket_id: str
     subject: str
     status: str
-    opened_at: datetime
-    updated_at: datetime
+    opened_at: datetime | None = None
+    updated_at: datetime | None = None
     awaiting_customer: bool = False
 
 

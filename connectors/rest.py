@@ -35,11 +35,12 @@ from connectors.errors import (
 )
 from connectors.http import SessionFactory
 from connectors.mapping import MappingError, read_record, write_body
+from connectors.mapping_failure import bad_upstream_data
 from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, template_fields
 from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
-from connectors.rest_answers import read_batch, validation_error
+from connectors.rest_answers import read_answer, read_batch, validation_error
 from connectors.rest_config import CapabilitySpec, RestConfig
 
 __all__ = ["RestConfig", "RestConnector"]
@@ -97,7 +98,7 @@ class RestConnector(Connector):
                 by_key.update(part)
             return [by_key.get(key, RecordNotFound(self.name, str(key))) for key in keys]
         calls = [
-            asyncio.ensure_future(self._fetch_one(spec, record_type, key, principal))
+            asyncio.ensure_future(self._fetch_one(capability, spec, record_type, key, principal))
             for key in keys
         ]
         try:
@@ -142,7 +143,7 @@ class RestConnector(Connector):
         if status != 200:
             raise self._status_error(status)
         results = read_batch(
-            self.name, self._config.record_type(capability), spec.response, keys, data
+            self.name, self._config.record_type(capability), spec.response, keys, data, capability
         )
         if split_on and len(keys) > 1 and any(key not in results for key in keys):
             return await self._fetch_each(capability, spec, keys, principal)
@@ -167,7 +168,7 @@ class RestConnector(Connector):
                 return RecordNotFound(self.name, str(key))
             if status != 200:
                 raise self._status_error(status)
-            found = read_batch(self.name, record_type, spec.response, [key], data)
+            found = read_batch(self.name, record_type, spec.response, [key], data, capability)
             return found.get(key, RecordNotFound(self.name, str(key)))
 
         calls = [asyncio.ensure_future(one(key)) for key in keys]
@@ -189,6 +190,7 @@ class RestConnector(Connector):
 
     async def _fetch_one(
         self,
+        capability: str,
         spec: CapabilitySpec,
         record_type: type[Record],
         key: Key,
@@ -212,7 +214,7 @@ class RestConnector(Connector):
                     mapped[spec.paging.list_field] = listed[skip:]
             return record_type.model_validate(mapped)
         except (MappingError, ValidationError, TypeError) as exc:
-            raise BadUpstreamData(self.name) from exc
+            raise bad_upstream_data(self.name, capability, exc) from None
 
     def _variables(self, spec: CapabilitySpec, key: Key) -> tuple[dict[str, str], int]:
         if not isinstance(key, PageKey):
@@ -246,12 +248,9 @@ class RestConnector(Connector):
             raise validation_error(self.name, spec.validation, data)
         if status not in (200, 201):
             raise self._status_error(status)
-        try:
-            return self._config.record_type(capability).model_validate(
-                read_record(data, spec.response.record)
-            )
-        except (MappingError, ValidationError, TypeError) as exc:
-            raise BadUpstreamData(self.name) from exc
+        return read_answer(
+            self.name, capability, self._config.record_type(capability), spec.response, data
+        )
 
     def _status_error(self, status: int) -> ConnectorError:
         if 400 <= status < 500:

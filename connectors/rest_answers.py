@@ -1,7 +1,8 @@
 """Reading a REST portal's answers: batch items matched back to keys, validation refusals.
 
 Pure functions of the registry's `ResponseSpec`/`ValidationSpec` and the decoded JSON, so
-`connectors.rest` keeps only the requests. Anything that does not map is `BadUpstreamData`.
+`connectors.rest` keeps only the requests. Anything that does not map is `BadUpstreamData`
+with a safe detail, logged and put on the span (`connectors.mapping_failure`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from connectors.capabilities import Key
-from connectors.errors import BadUpstreamData, ConnectorError, UpstreamValidationFailed
+from connectors.errors import ConnectorError, UpstreamValidationFailed
 from connectors.mapping import MappingError, lookup, read_record
+from connectors.mapping_failure import bad_upstream_data
 from connectors.records import Record
 from connectors.rest_config import ResponseSpec, ValidationSpec
 
-__all__ = ["read_batch", "validation_error"]
+__all__ = ["read_answer", "read_batch", "validation_error"]
 
 _MAX_MESSAGE = 200
 
@@ -28,22 +30,28 @@ def read_batch(
     response: ResponseSpec,
     keys: Sequence[Key],
     data: Any,
+    capability: str | None = None,
 ) -> dict[Key, Record | ConnectorError]:
     """The records of a batch answer for the keys asked for; a key the answer leaves out
-    is absent (objects for keys not asked for are ignored, never handed out)."""
+    is absent (objects for keys not asked for are ignored, never handed out).
+
+    `items: $` is an answer that is itself the list; `$parent.` in the record reaches the
+    whole answer (e.g. a currency given once for all items). `capability` names the
+    failure in logs and spans (a kind that does not pass it is named by its record type).
+    """
     assert response.items is not None and response.key is not None
-    items = lookup(data, response.items)
-    if not isinstance(items, list):
-        raise BadUpstreamData(connector)
     wanted = {str(k): k for k in keys}
     grouped: dict[Key, list[dict[str, Any]]] = {}
     results: dict[Key, Record | ConnectorError] = {}
     try:
+        items = lookup(data, response.items)
+        if not isinstance(items, list):
+            raise MappingError(f"`{response.items}` is not a list", ("(answer)",))
         for item in items:
-            item_key = lookup(item, response.key)
+            item_key = lookup(item, response.key, (data,))
             if not isinstance(item_key, str | int) or str(item_key) not in wanted:
                 continue
-            mapped = read_record(item, response.record)
+            mapped = read_record(item, response.record, (data,))
             key = wanted[str(item_key)]
             if response.group_as is not None:
                 grouped.setdefault(key, []).append(mapped)
@@ -53,8 +61,18 @@ def read_batch(
             for key in keys:
                 results[key] = record_type.model_validate({response.group_as: grouped.get(key, [])})
     except (MappingError, ValidationError, TypeError) as exc:
-        raise BadUpstreamData(connector) from exc
+        raise bad_upstream_data(connector, capability or record_type.__name__, exc) from None
     return results
+
+
+def read_answer(
+    connector: str, capability: str, record_type: type[Record], response: ResponseSpec, data: Any
+) -> Record:
+    """The record of an answer that is one record (a write's answer, say)."""
+    try:
+        return record_type.model_validate(read_record(data, response.record))
+    except (MappingError, ValidationError, TypeError) as exc:
+        raise bad_upstream_data(connector, capability, exc) from None
 
 
 def validation_error(connector: str, spec: ValidationSpec, data: Any) -> UpstreamValidationFailed:

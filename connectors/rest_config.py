@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from connectors.capabilities import CAPABILITIES, CATALOGUE_CONTEXT
-from connectors.mapping import FieldSpec
+from connectors.mapping import SourcePath, Spec
 from connectors.paths import check_template
 from connectors.records import Capability, Record
 
@@ -100,15 +100,16 @@ class ValidationSpec(_Strict):
 class ResponseSpec(_Strict):
     """Where records are in the response.
 
-    With `items`, the response holds a list of objects matched back to keys by `key`.
+    With `items`, the response holds a list of objects matched back to keys by `key`
+    (`items: $` when the response is the list itself; an empty path is refused).
     With `group_as`, all objects of one key are collected into that list field (a key
     with none gets an empty list). Without `items`, the whole response is one record.
     """
 
-    items: str | None = None
-    key: str | None = None
+    items: SourcePath | None = None
+    key: SourcePath | None = None
     group_as: str | None = None
-    record: dict[str, FieldSpec | str]
+    record: dict[str, Spec]
 
     @model_validator(mode="after")
     def _consistent(self) -> ResponseSpec:
@@ -125,7 +126,7 @@ class CapabilitySpec(_Strict):
     request: RequestSpec
     batch: BatchSpec | None = None
     paging: PagingSpec | None = None
-    body: dict[str, FieldSpec | str] | None = None
+    body: dict[str, Spec] | None = None
     response: ResponseSpec
     not_found_status: int | None = 404
     validation: ValidationSpec | None = None

@@ -33,7 +33,7 @@ import aiohttp
 import yarl
 import zeep.exceptions
 from lxml import etree
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from connectors.base import Connector, CredentialProvider, Health
 from connectors.capabilities import CAPABILITIES, Key
@@ -47,12 +47,12 @@ from connectors.errors import (
     UpstreamValidationFailed,
 )
 from connectors.http import SessionFactory
-from connectors.mapping import MappingError, lookup, read_record, write_body
+from connectors.mapping import lookup, write_body
 from connectors.paths import build_url
 from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
-from connectors.rest_answers import read_batch
+from connectors.rest_answers import read_answer, read_batch
 from connectors.soap_config import SoapCapabilitySpec, SoapConfig, render
 from connectors.soap_wsdl import (
     Fault,
@@ -135,10 +135,10 @@ class SoapConnector(Connector):
                 chunk = sendable[start : start + size]
                 params = render(spec.request, None, chunk)
                 data = await self._call(spec, params, principal, write=False)
-                found.update(self._mapped(record_type, spec, list(chunk), data))
+                found.update(self._mapped(capability, record_type, spec, list(chunk), data))
             return [found.get(str(key), RecordNotFound(self.name, str(key))) for key in keys]
         calls = {
-            key: asyncio.ensure_future(self._one(record_type, spec, key, principal))
+            key: asyncio.ensure_future(self._one(capability, record_type, spec, key, principal))
             for key in sendable
         }
         try:
@@ -151,6 +151,7 @@ class SoapConnector(Connector):
 
     async def _one(
         self,
+        capability: str,
         record_type: type[Record],
         spec: SoapCapabilitySpec,
         key: str,
@@ -160,7 +161,8 @@ class SoapConnector(Connector):
             data = await self._call(spec, render(spec.request, key, None), principal, write=False)
         except RecordNotFound:
             return RecordNotFound(self.name, key)
-        return self._mapped(record_type, spec, [key], data).get(key, RecordNotFound(self.name, key))
+        mapped = self._mapped(capability, record_type, spec, [key], data)
+        return mapped.get(key, RecordNotFound(self.name, key))
 
     async def write(
         self, capability: str, key: str, payload: Mapping[str, Any], principal: Principal | None
@@ -179,13 +181,14 @@ class SoapConnector(Connector):
         except RecordNotFound:
             raise RecordNotFound(self.name, key) from None
         record_type = CAPABILITIES[capability].record
-        result = self._mapped(record_type, spec, [key], data).get(key)
+        result = self._mapped(capability, record_type, spec, [key], data).get(key)
         if not isinstance(result, Record):
             raise BadUpstreamData(self.name)
         return result
 
     def _mapped(
         self,
+        capability: str,
         record_type: type[Record],
         spec: SoapCapabilitySpec,
         keys: list[str],
@@ -198,11 +201,8 @@ class SoapConnector(Connector):
             found = lookup(data, items)
             if isinstance(found, dict):
                 data = _with(data, items, [found])
-            return read_batch(self.name, record_type, spec.response, keys, data)
-        try:
-            return {keys[0]: record_type.model_validate(read_record(data, spec.response.record))}
-        except (MappingError, ValidationError, TypeError) as exc:
-            raise BadUpstreamData(self.name) from exc
+            return read_batch(self.name, record_type, spec.response, keys, data, capability)
+        return {keys[0]: read_answer(self.name, capability, record_type, spec.response, data)}
 
     async def _call(
         self,

@@ -57,15 +57,23 @@ _REQUIREMENT_KINDS = {
 }
 
 
+def _amount(invoice: InvoiceRecord) -> str:
+    money = invoice.amount
+    return f"{money.amount} {money.currency}" if money.currency else str(money.amount)
+
+
 def unpaid_invoices(invoices: Sequence[InvoiceRecord], today: date) -> list[ActionItem]:
+    """Each invoice not paid; overdue when the portal says so or its due date has passed
+    (an invoice without a due date is overdue only on the portal's word)."""
     return [
         ActionItem(
             kind=ActionKind.PAY_INVOICE,
-            title=f"Pay invoice {i.invoice_id} ({i.amount.amount} {i.amount.currency})",
+            title=f"Pay invoice {i.invoice_id} ({_amount(i)})",
             due_on=i.due_on,
             source=ActionSource.INVOICE,
             source_id=i.invoice_id,
-            overdue=i.status is InvoiceStatus.OVERDUE or i.due_on < today,
+            overdue=i.status is InvoiceStatus.OVERDUE
+            or (i.due_on is not None and i.due_on < today),
         )
         for i in invoices
         if i.status is not InvoiceStatus.PAID

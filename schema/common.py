@@ -17,7 +17,9 @@ class Node:
 @strawberry.type(description="An amount in a currency.")
 class Money:
     amount: Decimal
-    currency: str
+    currency: str | None = strawberry.field(
+        description="ISO 4217 code; null when the portal does not say."
+    )
 
     @classmethod
     def of(cls, record: MoneyRecord) -> Money:

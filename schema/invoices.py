@@ -41,11 +41,11 @@ class Invoice(Node):
         return self.record.invoice_id
 
     @strawberry.field
-    def issued_on(self) -> date:
+    def issued_on(self) -> date | None:
         return self.record.issued_on
 
     @strawberry.field
-    def due_on(self) -> date:
+    def due_on(self) -> date | None:
         return self.record.due_on
 
     @strawberry.field

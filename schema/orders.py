@@ -20,13 +20,13 @@ class OrderItem:
     sku: str
     title: str
     quantity: int
-    unit_price: Money
+    unit_price: Money | None
 
 
 @strawberry.type(description="One step in an order's life: placed, paid, shipped, ...")
 class OrderStatusChange:
     status: str
-    at: datetime
+    at: datetime | None
 
 
 @strawberry.type
@@ -42,7 +42,7 @@ class Order(Node):
         return self.record.order_id
 
     @strawberry.field
-    def placed_at(self) -> datetime:
+    def placed_at(self) -> datetime | None:
         return self.record.placed_at
 
     @strawberry.field
@@ -50,8 +50,8 @@ class Order(Node):
         return self.record.status
 
     @strawberry.field
-    def total(self) -> Money:
-        return Money.of(self.record.total)
+    def total(self) -> Money | None:
+        return Money.of(self.record.total) if self.record.total is not None else None
 
     @strawberry.field
     def timeline(self) -> list[OrderStatusChange]:
@@ -61,7 +61,10 @@ class Order(Node):
     async def items(self, info: Info) -> list[OrderItem] | None:
         return [
             OrderItem(
-                sku=i.sku, title=i.title, quantity=i.quantity, unit_price=Money.of(i.unit_price)
+                sku=i.sku,
+                title=i.title,
+                quantity=i.quantity,
+                unit_price=Money.of(i.unit_price) if i.unit_price is not None else None,
             )
             for i in await viewer.order_items(info, self.record.order_id)
         ]
@@ -85,7 +88,9 @@ class OrderEdge:
 class OrderConnection:
     edges: list[OrderEdge]
     page_info: PageInfo
-    total_count: int
+    total_count: int | None = strawberry.field(
+        description="How many orders there are in all; null when the shop does not say."
+    )
 
     @strawberry.field
     def nodes(self) -> list[Order]:
@@ -93,16 +98,21 @@ class OrderConnection:
 
 
 def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderConnection:
-    """A connection over one window of orders that starts at `offset`."""
+    """A connection over one window of orders that starts at `offset`.
+
+    Without a total, a full window is taken to have a next page (Relay allows a guess
+    here; the next window may then be empty), and a short one to be the last.
+    """
     edges = [
         OrderEdge(cursor=viewer.encode_cursor(offset + i), node=Order.of(record))
         for i, record in enumerate(page.orders[:first])
     ]
+    total = page.total_count
     return OrderConnection(
         edges=edges,
-        total_count=page.total_count,
+        total_count=total,
         page_info=PageInfo(
-            has_next_page=offset + len(edges) < page.total_count,
+            has_next_page=offset + len(edges) < total if total is not None else len(edges) >= first,
             has_previous_page=offset > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

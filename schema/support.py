@@ -35,11 +35,11 @@ class Ticket(Node):
         return self.record.status
 
     @strawberry.field
-    def opened_at(self) -> datetime:
+    def opened_at(self) -> datetime | None:
         return self.record.opened_at
 
     @strawberry.field
-    def updated_at(self) -> datetime:
+    def updated_at(self) -> datetime | None:
         return self.record.updated_at
 
     @strawberry.field(description="True when the support team is waiting for your answer.")
