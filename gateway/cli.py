@@ -24,22 +24,17 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from config.errors import ConfigError
-from config.kinds import load_kinds
-from config.registry import load_registry
 from config.settings import Settings
-from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from gateway.access_log import redact_access_log
 from gateway.app import create_app
+from gateway.check import check_registry
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 from schema.build import build_schema
-from sso.upstream import UpstreamCredentials
 
 __all__ = ["GatewayServer", "main"]
 
-# Any of these authenticates the gateway's client (see sso/client_setup.py).
-_CLIENT_CREDENTIALS = ("CLIENT_SECRET", "CLIENT_PRIVATE_KEY", "CLIENT_PRIVATE_KEY_FILE")
 EXAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "registry.example.yaml"
 
 
@@ -64,35 +59,6 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     return parser
-
-
-def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
-    """Validate `path`; returns a one-line summary, raises ConfigError."""
-    registry = load_registry(path, environ, load_kinds())
-    if secrets:
-        oauth_ready = bool(
-            environ.get("PORTALGATE_CLIENT_ID")
-            and any(environ.get(f"PORTALGATE_{name}") for name in _CLIENT_CREDENTIALS)
-        )
-        static = {
-            name: spec.auth
-            for name, spec in registry.connectors.items()
-            if not isinstance(spec.auth, ClientCredentialsAuth | TokenExchangeAuth)
-        }
-        UpstreamCredentials(static, environ, source=path)
-        for name, spec in registry.connectors.items():
-            if name not in static and not oauth_ready:
-                raise ConfigError(
-                    path,
-                    f"connectors.{name}.auth.scheme",
-                    f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET "
-                    "(or a private key for private_key_jwt)",
-                )
-    summary = (
-        f"{path}: ok: {len(registry.connectors)} connectors, "
-        f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"
-    )
-    return "\n".join([*(f"warning: {w}" for w in registry.warnings), summary])
 
 
 class GatewayServer(uvicorn.Server):
