@@ -153,7 +153,7 @@ def describe_error(error: ErrorDetails, root: type[BaseModel]) -> tuple[KeyPath,
     if kind == "union_tag_invalid":
         tags = str(ctx.get("expected_tags", "")).replace("'", "")
         name = str(ctx.get("discriminator", "")).strip("'")
-        return path, f"unknown {name} {ctx.get('tag')!r} (expected one of: {tags})"
+        return (*path, name), f"unknown {name} {ctx.get('tag')!r} (expected one of: {tags})"
     if kind == "union_tag_not_found":
         return path, f"{str(ctx.get('discriminator', '')).strip(chr(39))} is required"
     if kind in ("literal_error", "enum"):

@@ -13,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import aiohttp
+
 from config.errors import ConfigError
 from config.kinds import load_kinds
 from config.registry import ConnectorSpec, load_registry
+from config.settings import Settings
 from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
+from gateway import runtime_sso as sso_side
+from gateway.probe import ProbeReport, load_fixtures, probe_live, probe_recorded
 from sso.upstream import UpstreamCredentials
 
-__all__ = ["PlaceholderEnviron", "check_registry"]
+__all__ = ["PlaceholderEnviron", "check_registry", "run_probe"]
 
 # Any of these authenticates the gateway's client (see sso/client_setup.py).
 _CLIENT_CREDENTIALS = ("CLIENT_SECRET", "CLIENT_PRIVATE_KEY", "CLIENT_PRIVATE_KEY_FILE")
@@ -91,3 +96,36 @@ def _check_secrets(
                 f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET "
                 "(or a private key for private_key_jwt)",
             )
+
+
+async def run_probe(
+    path: Path,
+    environ: Mapping[str, str],
+    *,
+    live: Path | None,
+    record: Path | None,
+    recorded: Path | None,
+) -> ProbeReport:
+    """`check --live FIXTURES [--record DIR]` or `check --recorded DIR` (gateway/probe.py)."""
+    if recorded is not None:
+        registry = load_registry(path, PlaceholderEnviron(environ), load_kinds())
+        return await probe_recorded(registry, recorded)
+    assert live is not None
+    registry = load_registry(path, environ, load_kinds())  # the real URLs, as `serve`
+    fixtures = load_fixtures(live, registry)
+    async with aiohttp.ClientSession() as idp_session:
+        token_client = None
+        if any(
+            isinstance(s.auth, ClientCredentialsAuth | TokenExchangeAuth)
+            for s in registry.connectors.values()
+        ):
+            settings = Settings(registry_path=path)
+            metadata = await sso_side.discover_provider(settings, idp_session)
+            token_client = sso_side.token_client(settings, metadata, idp_session)
+        credentials = UpstreamCredentials(
+            {name: spec.auth for name, spec in registry.connectors.items()},
+            environ,
+            source=path,
+            token_client=token_client,
+        )
+        return await probe_live(registry, fixtures, credentials, environ, record=record)

@@ -3,6 +3,8 @@
 portalgate serve --config registry.yaml     run the gateway (settings from PORTALGATE_*)
 portalgate demo                             simulated portals + dev issuer + gateway
 portalgate check registry.yaml              validate a registry file and exit
+portalgate check registry.yaml --live FIXTURES [--record DIR]   call the portals, check mappings
+portalgate check registry.yaml --recorded DIR                   the same against saved answers
 portalgate schema                           print the schema (SDL) for UI developers
 """
 
@@ -27,7 +29,7 @@ from config.errors import ConfigError
 from config.settings import Settings
 from gateway.access_log import redact_access_log
 from gateway.app import create_app
-from gateway.check import check_registry
+from gateway.check import check_registry, run_probe
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
@@ -55,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", type=Path)
     check.add_argument(
         "--secrets", action="store_true", help="also require every referenced secret to be set"
+    )
+    probe = check.add_mutually_exclusive_group()
+    probe.add_argument(
+        "--live",
+        type=Path,
+        metavar="FIXTURES",
+        help="call each capability with the sample keys in FIXTURES (YAML)",
+    )
+    probe.add_argument(
+        "--recorded", type=Path, metavar="DIR", help="the same checks against answers saved in DIR"
+    )
+    check.add_argument(
+        "--record", type=Path, metavar="DIR", help="with --live: save the answers in DIR"
     )
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
@@ -148,7 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "check":
             print(check_registry(args.config, os.environ, secrets=args.secrets))
-            return 0
+            if args.record is not None and args.live is None:
+                raise ConfigError(None, "--record", "goes with --live FIXTURES")
+            if args.live is None and args.recorded is None:
+                return 0
+            report = asyncio.run(
+                run_probe(
+                    args.config,
+                    os.environ,
+                    live=args.live,
+                    record=args.record,
+                    recorded=args.recorded,
+                )
+            )
+            print(report.render())
+            return 1 if report.failed else 0
         if args.command == "demo":
             asyncio.run(_demo(args.port, args.config))
             return 0

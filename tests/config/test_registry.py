@@ -300,7 +300,7 @@ BROKEN = [
     ),
     pytest.param(
         edit("connectors.orders.auth.scheme", "oauth"),
-        "connectors.orders.auth",
+        "connectors.orders.auth.scheme",
         "unknown scheme 'oauth' (expected one of: none, api_key, basic, bearer, ",
         id="unknown auth scheme",
     ),
