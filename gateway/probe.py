@@ -139,6 +139,11 @@ async def _map_check(
         return ProbeLine(subject, f"no answer within timeout_s ({timeout_s:g} s)", False)
     except ConnectorError as exc:
         results = [exc] * len(keys)
+    if len(results) > 1 and all(r is results[0] for r in results):
+        # One failure for the whole batch: one answer held every key, or none came.
+        problem = explain(capability, results[0])
+        if problem is not None:
+            return ProbeLine(subject, f"all {len(keys)} sample keys: {problem}", False)
     for index, result in enumerate(results, start=1):
         problem = explain(capability, result)
         if problem is not None:
