@@ -126,7 +126,15 @@ def read_yaml(path: Path) -> YamlDocument:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read the file ({exc.strerror})") from None
-    loader = StrictLoader(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "", f"is not UTF-8 text (byte {exc.start})") from None
+    try:
+        loader = StrictLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: no line, an offset
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            path, "", f"{exc.reason} (character {exc.character!r})", line=line
+        ) from None
     try:
         data = loader.get_single_data()
     except _DuplicateKey as exc:
@@ -137,7 +145,7 @@ def read_yaml(path: Path) -> YamlDocument:
         ) from None
     except yaml.MarkedYAMLError as exc:
         raise _located(path, exc) from None
-    except yaml.YAMLError as exc:  # a reader error (bad bytes) has no mark of its own
+    except yaml.YAMLError as exc:
         raise ConfigError(path, "", f"is not valid YAML ({exc})") from None
     finally:
         loader.dispose()
