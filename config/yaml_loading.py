@@ -132,9 +132,8 @@ def read_yaml(path: Path) -> YamlDocument:
         loader = StrictLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character: no line, an offset
         line = text[: exc.position].count("\n") + 1
-        raise ConfigError(
-            path, "", f"{exc.reason} (character {exc.character!r})", line=line
-        ) from None
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(path, "", f"{exc.reason} (U+{code:04X})", line=line) from None
     try:
         data = loader.get_single_data()
     except _DuplicateKey as exc:

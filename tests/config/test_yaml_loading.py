@@ -55,7 +55,7 @@ def test_bad_bytes_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         read_yaml(path)
 
-    assert str(caught.value) == f"{path}:2: special characters are not allowed (character '\\x00')"
+    assert str(caught.value) == f"{path}:2: special characters are not allowed (U+0000)"
 
     path.write_bytes(b"a: \xff\n")
     with pytest.raises(ConfigError) as caught:
