@@ -84,7 +84,16 @@ def load_fixtures(path: Path, registry: Registry) -> dict[str, dict[str, list[st
             known = ", ".join(sorted(registry.connectors))
             raise ConfigError(path, name, f"no such connector in the registry (it has: {known})")
         owned = [c for c in registry.connectors[name].owns if CAPABILITIES[c].kind != "write"]
-        for capability in capabilities:
+        if not capabilities:
+            raise ConfigError(path, name, "give at least one capability with sample keys")
+        for capability, keys in capabilities.items():
+            if not keys:
+                raise ConfigError(
+                    path,
+                    f"{name}.{capability}",
+                    "give at least one sample key",
+                    line=document.line_of((name, capability)),
+                )
             if capability not in owned:
                 raise ConfigError(
                     path,
@@ -186,8 +195,11 @@ async def _against_standin(
     name: str,
     exchanges: Sequence[Exchange],
     mapped: Mapping[str, Sequence[str]],
+    *,
+    replay: bool = True,
 ) -> list[ProbeLine]:
-    """Map checks (when `mapped` is given) and failure checks for `name` on a stand-in."""
+    """Map checks of the replayed answers (with `replay`), then failure checks, for
+    `name` on a stand-in."""
     if not _replayable(registry, name):
         return [ProbeLine(name, "its kind has no base_url: no stand-in checks", None)]
     async with RecordedPortal(exchanges) as portal:
@@ -196,7 +208,7 @@ async def _against_standin(
         lines: list[ProbeLine] = []
         async with _build(standin, name, credentials) as connector:
             timeout_s = standin.connectors[name].timeout_s
-            for capability, samples in mapped.items():
+            for capability, samples in mapped.items() if replay else ():
                 lines.append(await _map_check(connector, capability, samples, None, timeout_s))
             capability, samples = next(iter(mapped.items()))
             keys = _keys(capability, samples)
@@ -216,6 +228,9 @@ async def probe_recorded(registry: Registry, folder: Path) -> ProbeReport:
     for recording in recordings:
         if recording.connector not in registry.connectors:
             raise ConfigError(folder, recording.connector, "is not a connector of the registry")
+        if not recording.keys:
+            where = f"{recording.connector}.{recording.capability}"
+            raise ConfigError(folder, where, "the recording has no sample keys")
         by_connector.setdefault(recording.connector, []).append(recording)
     runs = [
         _against_standin(
@@ -259,7 +274,7 @@ async def probe_live(
                 exchanges += taken
                 if record is not None:
                     save_recording(record, Recording(name, capability, list(keys), taken))
-        return lines + (await _against_standin(registry, name, exchanges, samples))[len(samples) :]
+        return lines + await _against_standin(registry, name, exchanges, samples, replay=False)
 
     runs = [one(name, samples) for name, samples in fixtures.items()]
     return ProbeReport(tuple(line for lines in await asyncio.gather(*runs) for line in lines))

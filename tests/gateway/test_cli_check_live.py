@@ -178,6 +178,11 @@ async def test_fixtures_naming_what_the_registry_lacks_are_refused(
     assert status == 2
     assert err == f"configuration error: {path}:2: crm.profile: expected a list\n"
 
+    path.write_text("crm:\n  profile: []\n", encoding="utf-8")
+    status, _, err = await check(capsys, str(EXAMPLE), "--live", str(path))
+    assert status == 2
+    assert err == f"configuration error: {path}:2: crm.profile: give at least one sample key\n"
+
 
 async def test_recorded_answers_replay_without_the_portals(
     tmp_path: Path,
