@@ -191,6 +191,11 @@ def config_error(
     """One ConfigError for a model's validation failure, at the file's key path and line."""
     errors = sorted(exc.errors(include_input=False, include_url=False), key=_rank)
     path, problem = describe_error(errors[0], root)
+    if _rank(errors[0]) == 2:
+        # Only type mismatches: the value fits none of a union's members; name them all.
+        wanted = [describe_error(e, root) for e in errors if _rank(e) == 2]
+        kinds = dict.fromkeys(m.removeprefix("expected ") for p, m in wanted if p == path)
+        problem = "expected " + " or ".join(kinds)
     full = (*prefix, *path)
     line = document.line_of(full) if document is not None else None
     return ConfigError(source, dotted(full), problem, line=line)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.kinds import discover_kinds
 from gateway.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "registry.example.yaml"
@@ -206,7 +207,7 @@ def test_an_unclosed_list_names_where_it_began(
             "kind: demo.support_xml",
             "kind: demo.support_soap",
             "connectors.support.kind",
-            "unknown kind 'demo.support_soap' (known: demo.support_xml, rest)",
+            f"unknown kind 'demo.support_soap' (known: {', '.join(sorted(discover_kinds()))})",
             id="kind",
         ),
         pytest.param(
@@ -266,6 +267,21 @@ def test_no_library_internals_reach_the_message(
         assert internal not in err
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_value_that_fits_no_form_names_every_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, line = changed(tmp_path, "last_name: name.last", "last_name: 12")
+
+    status, _, err = check(path, capsys)
+
+    assert status == 2
+    assert err == (
+        f"configuration error: {path}:{line}: "
+        "connectors.crm.config.capabilities.profile.response.record.last_name: "
+        "expected a mapping (key: value) or text\n"
+    )
 
 
 def test_a_field_spec_with_two_forms_says_which_forms_there_are(
