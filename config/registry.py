@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.claims import ClaimsSpec
 from config.errors import ConfigError
 from config.extensions import DataSpec, declared_capabilities
 from config.links import LinkSpec, check_links, optional_links
+from config.messages import config_error, with_line
 from config.upstream_auth import AuthConfig, NoAuth, target_warnings
+from config.yaml_loading import YamlDocument, read_yaml
 from connectors.base import Connector
 from connectors.capabilities import CAPABILITIES, CATALOGUE_CONTEXT, catalogue
 from connectors.records import Capability, Record
@@ -144,23 +145,6 @@ def _expand(value: Any, environ: Mapping[str, str], path: str, source: Path) -> 
     return value
 
 
-def _location(prefix: str, loc: tuple[int | str, ...]) -> str:
-    out = prefix
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out = f"{out}.{part}" if out else str(part)
-    return out
-
-
-def _raise_validation(source: Path, prefix: str, exc: ValidationError) -> None:
-    first = exc.errors()[0]
-    # Discriminated unions add the tag to the location ("auth.api_key.secret"); keep it,
-    # it tells the reader which scheme's fields were expected.
-    raise ConfigError(source, _location(prefix, tuple(first["loc"])), first["msg"]) from None
-
-
 def load_registry(
     path: Path,
     environ: Mapping[str, str],
@@ -172,23 +156,27 @@ def load_registry(
     `installed` are the capabilities installed packages add (gateway/extensions.py),
     injected like `kinds` so that tests need no entry points.
     """
+    document = read_yaml(path)  # duplicate keys and bad YAML: ConfigError with the line
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read the file ({exc.strerror})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "document"
-        raise ConfigError(path, where, "is not valid YAML") from None
+        return _validated(path, environ, kinds, installed, document)
+    except ConfigError as exc:
+        raise with_line(exc, document) from None
+
+
+def _validated(
+    path: Path,
+    environ: Mapping[str, str],
+    kinds: Mapping[str, type[Connector]],
+    installed: Sequence[Capability[Record]],
+    document: YamlDocument,
+) -> Registry:
+    raw = document.data
     if not isinstance(raw, dict):
         raise ConfigError(path, "", "the top level must be a mapping with a `connectors` key")
     try:
         parsed = RegistryFile.model_validate(_expand(raw, environ, "", path))
     except ValidationError as exc:
-        _raise_validation(path, "", exc)
-        raise AssertionError("unreachable") from None
+        raise config_error(path, exc, RegistryFile, document=document) from None
 
     declared = declared_capabilities(path, parsed.data, catalogue(installed))
     capabilities = catalogue([*installed, *declared])
@@ -205,11 +193,15 @@ def load_registry(
                 spec.config, context={CATALOGUE_CONTEXT: capabilities}
             )
         except ValidationError as exc:
-            _raise_validation(path, f"{key}.config", exc)
+            prefix = ("connectors", name, "config")
+            raise config_error(path, exc, kind.Config, prefix=prefix, document=document) from None
         for index, capability in enumerate(spec.owns):
             where = f"{key}.owns[{index}]"
             if capability not in capabilities:
-                raise ConfigError(path, where, f"unknown capability {capability!r}")
+                known = ", ".join(sorted(capabilities))
+                raise ConfigError(
+                    path, where, f"unknown capability {capability!r} (known: {known})"
+                )
             if capability in owners:
                 raise ConfigError(
                     path, where, f"{capability!r} is already owned by {owners[capability]!r}"

@@ -16,7 +16,9 @@ connectors (the shape of strawberry's tests/http/conftest.py):
         pass
 
 The portal must be a real server on loopback with the `SimulatedPortal` knobs (portalgate's
-`demo.portals.base.DemoPortal` has them). pytest is a test dependency: nothing in the
+`demo.portals.base.DemoPortal` has them; so does `connectors.recorded_portal.RecordedPortal`,
+which replays a portal's answers saved by `portalgate check --live ... --record DIR`, for
+a kind whose owner has no simulated portal). pytest is a test dependency: nothing in the
 gateway imports this module. For pytest's detailed assertion messages, call
 ``pytest.register_assert_rewrite("connectors.contract_suite")`` in your conftest.py before
 importing it.

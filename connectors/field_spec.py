@@ -25,6 +25,7 @@ an `each` list was read from. An empty path, an empty segment or another `$word`
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,10 +35,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    ValidationError,
     model_validator,
 )
 
 from connectors.conversions import Conversion, Take
+from connectors.located import NestedValueError
 
 __all__ = [
     "MISSING",
@@ -179,7 +182,12 @@ class FieldSpec(BaseModel):
 def _spec(value: Any) -> FieldSpec | str:
     if isinstance(value, str):
         return check_source_path(value)
-    return FieldSpec.model_validate(value)
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping (key: value) or text")
+    try:
+        return FieldSpec.model_validate(value)
+    except ValidationError as exc:
+        raise NestedValueError(exc, FieldSpec) from None
 
 
 # A field spec as written in the registry: the structured form, or a path as shorthand.

@@ -21,8 +21,10 @@ from pydantic import (
 )
 
 from connectors.capabilities import CAPABILITIES, CATALOGUE_CONTEXT
+from connectors.located import LocatedValueError
 from connectors.mapping import SourcePath, Spec
 from connectors.paths import check_template
+from connectors.record_fields import check_record_fields, nested_model
 from connectors.records import Capability, Record
 
 __all__ = [
@@ -151,8 +153,12 @@ class RestConfig(_Strict):
         self._catalogue = context.get(CATALOGUE_CONTEXT, CAPABILITIES)
         for name, spec in self.capabilities.items():
             if name not in self._catalogue:
-                raise ValueError(f"unknown capability {name!r}")
+                known = ", ".join(sorted(self._catalogue))
+                raise LocatedValueError(
+                    ("capabilities", name), f"unknown capability {name!r} (known: {known})"
+                )
             cap = self._catalogue[name]
+            _check_record(name, cap.record, spec.response)
             if cap.paged and spec.paging is None:
                 raise ValueError(f"{name} is paged: give `paging`")
             if cap.kind == "write" and spec.body is None:
@@ -160,3 +166,20 @@ class RestConfig(_Strict):
             if spec.batch is not None and "{keys}" not in str(spec.request.model_dump()):
                 raise ValueError(f"{name}: a batched request must use {{keys}}")
         return self
+
+
+def _check_record(capability: str, answers: type[Record], response: ResponseSpec) -> None:
+    """The mapping's field names against the capability's record (`group_as`: its items)."""
+    record: type[BaseModel] = answers
+    loc: tuple[str, ...] = ("capabilities", capability, "response")
+    if response.group_as is not None:
+        field = record.model_fields.get(response.group_as)
+        inner = nested_model(field.annotation) if field is not None else None
+        if inner is None:
+            lists = ", ".join(record.model_fields)
+            raise LocatedValueError(
+                (*loc, "group_as"),
+                f"{capability}'s record has no list field {response.group_as!r} (it has {lists})",
+            )
+        record = inner
+    check_record_fields(record, response.record, (*loc, "record"))

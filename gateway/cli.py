@@ -3,6 +3,8 @@
 portalgate serve --config registry.yaml     run the gateway (settings from PORTALGATE_*)
 portalgate demo                             simulated portals + dev issuer + gateway
 portalgate check registry.yaml              validate a registry file and exit
+portalgate check registry.yaml --live FIXTURES [--record DIR]   call the portals, check mappings
+portalgate check registry.yaml --recorded DIR                   the same against saved answers
 portalgate schema [--config registry.yaml]  print the schema (SDL) for UI developers,
                                             with that registry's declared data
 """
@@ -26,20 +28,17 @@ from starlette.applications import Starlette
 
 from config.errors import ConfigError
 from config.settings import Settings
-from config.upstream_auth import ClientCredentialsAuth, TokenExchangeAuth
 from gateway.app import create_app
+from gateway.check import check_registry, run_probe
 from gateway.extensions import discover_extensions, load_with_extensions, registry_schema
 from gateway.logs import configure_logging
 from gateway.runtime import open_runtime
 from gateway.slow_clients import ConnectionGuard, GuardedConfig
 from gateway.telemetry import build_tracer_provider
 from schema.build import build_schema
-from sso.upstream import UpstreamCredentials
 
 __all__ = ["GatewayServer", "main", "server_config"]
 
-# Any of these authenticates the gateway's client (see sso/client_setup.py).
-_CLIENT_CREDENTIALS = ("CLIENT_SECRET", "CLIENT_PRIVATE_KEY", "CLIENT_PRIVATE_KEY_FILE")
 EXAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "registry.example.yaml"
 
 
@@ -61,42 +60,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--secrets", action="store_true", help="also require every referenced secret to be set"
     )
+    probe = check.add_mutually_exclusive_group()
+    probe.add_argument(
+        "--live",
+        type=Path,
+        metavar="FIXTURES",
+        help="call each capability with the sample keys in FIXTURES (YAML)",
+    )
+    probe.add_argument(
+        "--recorded", type=Path, metavar="DIR", help="the same checks against answers saved in DIR"
+    )
+    check.add_argument(
+        "--record", type=Path, metavar="DIR", help="with --live: save the answers in DIR"
+    )
 
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--config", type=Path, help="registry file whose `data:` fields to include")
     return parser
-
-
-def check_registry(path: Path, environ: Mapping[str, str], *, secrets: bool) -> str:
-    """Validate `path`; returns a one-line summary, raises ConfigError."""
-    installed = discover_extensions()
-    registry = load_with_extensions(path, environ, installed)
-    # The schema this registry gives, so a `data:` name that clashes fails here too.
-    registry_schema(registry, installed, lambda fields: build_schema(viewer_extensions=fields))
-    if secrets:
-        oauth_ready = bool(
-            environ.get("PORTALGATE_CLIENT_ID")
-            and any(environ.get(f"PORTALGATE_{name}") for name in _CLIENT_CREDENTIALS)
-        )
-        static = {
-            name: spec.auth
-            for name, spec in registry.connectors.items()
-            if not isinstance(spec.auth, ClientCredentialsAuth | TokenExchangeAuth)
-        }
-        UpstreamCredentials(static, environ, source=path)
-        for name, spec in registry.connectors.items():
-            if name not in static and not oauth_ready:
-                raise ConfigError(
-                    path,
-                    f"connectors.{name}.auth.scheme",
-                    f"{spec.auth.scheme} needs PORTALGATE_CLIENT_ID and PORTALGATE_CLIENT_SECRET "
-                    "(or a private key for private_key_jwt)",
-                )
-    summary = (
-        f"{path}: ok: {len(registry.connectors)} connectors, "
-        f"{len(registry.owners)} capabilities owned, {len(registry.links)} identity links"
-    )
-    return "\n".join([*(f"warning: {w}" for w in registry.warnings), summary])
 
 
 def print_schema(path: Path | None, environ: Mapping[str, str]) -> str:
@@ -213,7 +193,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "check":
             print(check_registry(args.config, os.environ, secrets=args.secrets))
-            return 0
+            if args.record is not None and args.live is None:
+                raise ConfigError(None, "--record", "goes with --live FIXTURES")
+            if args.live is None and args.recorded is None:
+                return 0
+            report = asyncio.run(
+                run_probe(
+                    args.config,
+                    os.environ,
+                    live=args.live,
+                    record=args.record,
+                    recorded=args.recorded,
+                )
+            )
+            print(report.render())
+            return 1 if report.failed else 0
         if args.command == "demo":
             asyncio.run(_demo(args.port, args.config))
             return 0
