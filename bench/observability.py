@@ -16,9 +16,10 @@ one dashboard per customer to warm caches, connections and the JWKS, then `--req
 dashboards at `--concurrency`. The timed window ends once the batch span processor has
 exported every span of it (`force_flush`), so export work is not left outside the window.
 CPU is the whole process (gateway, portals, client, the exporter's thread). Printed: the
-median and range of requests/s and CPU ms per dashboard over the rounds, and each mode's
-cost against `off` (from the medians). The sink's span count is checked: a tracing mode
-that exported nothing is an error.
+median and range of requests/s and CPU ms per dashboard over the rounds, each mode's
+cost against `off` from the medians, and paired with `off` round by round (the median
+and range of those costs: steadier, since a round's modes run minutes apart at most).
+The sink's span count is checked: a tracing mode that exported nothing is an error.
 
 Exits 1 if any response is not a 200 without `errors`, or if no span arrived.
 """
@@ -180,6 +181,19 @@ def report(figures: dict[str, Figures]) -> None:
         "  cost: req/s is the drop from off's median (positive = slower);"
         " CPU/req the rise of CPU per dashboard"
     )
+    off = figures["off"]
+    print("  paired with off in the same round (median, range over rounds):")
+    for name, mode in figures.items():
+        if name == "off":
+            continue
+        rate_costs = [(b - r) / b for r, b in zip(mode.rates, off.rates, strict=True)]
+        cpu_costs = [(c - b) / b for c, b in zip(mode.cpu_ms, off.cpu_ms, strict=True)]
+        print(
+            f"  {name:<9} req/s {statistics.median(rate_costs):+.1%}"
+            f" ({min(rate_costs):+.0%}..{max(rate_costs):+.0%})"
+            f"   CPU/req {statistics.median(cpu_costs):+.1%}"
+            f" ({min(cpu_costs):+.0%}..{max(cpu_costs):+.0%})"
+        )
     for name, mode in figures.items():
         print(f"  {name:<9} per round req/s: " + ", ".join(f"{r:.1f}" for r in mode.rates))
 
