@@ -25,6 +25,7 @@ from typing import Any, Literal, Self
 
 import httpx
 import uvicorn
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
 from config.kinds import load_kinds
@@ -151,12 +152,14 @@ async def open_gateway_client(
     registry_path: Path = REGISTRY_PATH,
     connections: int = 100,
     unguarded: bool = False,
+    tracer_provider: TracerProvider | None = None,
     **overrides: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client for a started gateway in front of `stack`; closes both on exit.
 
     `overrides` are further Settings fields (e.g. `rate_limit=""`); `unguarded` serves
-    with uvicorn's plain Config, without gateway/slow_clients.py (for before/after)."""
+    with uvicorn's plain Config, without gateway/slow_clients.py (for before/after);
+    `tracer_provider` replaces the one built from the process's OTEL_* variables."""
     settings = Settings(
         registry_path=registry_path,
         issuer=stack.issuer.url,
@@ -165,7 +168,7 @@ async def open_gateway_client(
         **overrides,
     )
     # The production provider, from OTEL_TRACES_EXPORTER etc. (unset: tracing off).
-    provider = build_tracer_provider(os.environ)
+    provider = tracer_provider or build_tracer_provider(os.environ)
     app = create_app(settings, tracer_provider=provider, environ=stack.env)
     if server == "asgi":
         async with app.router.lifespan_context(app) as state:

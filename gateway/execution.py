@@ -2,14 +2,16 @@
 
 document ─▶ token limit, parse (cached) ─▶ query limits and cost, then graphql-core's rules
               (gateway/validation, each refusal with its code; introspection per settings)
-         ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources)
+         ─▶ strawberry execute (resolvers ─▶ loaders ─▶ sources), inside the operation's
+              span (gateway/operation_span.py; `trace_fields` adds parse, validation and
+              field spans)
          ─▶ MaskUnexpectedErrors ─▶ every error gets `extensions.code`
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -25,7 +27,7 @@ from graphql import (
 )
 from graphql.execution import Executor
 from opentelemetry.trace import TracerProvider
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import LifecycleStep, SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
@@ -36,6 +38,7 @@ from gateway.context import RequestContext
 from gateway.errors import MaskUnexpectedErrors, error_code, is_public_error
 from gateway.metrics import Metrics
 from gateway.operation_metrics import OperationMetrics
+from gateway.operation_span import OperationSpan, traced_operation
 from gateway.operations import RequireOperationName
 from gateway.validation import (
     DocumentParser,
@@ -137,38 +140,23 @@ def _root_fields(execution: ExecutionContext) -> tuple[str, ...]:
     return ()
 
 
-class OperationTracing(SchemaExtension):
-    """strawberry's OpenTelemetry spans for the operation, parsing and validation only.
-
-    strawberry installs field middleware for every extension that defines `resolve`, and
-    that makes every field of a response a coroutine (~120 spans and ~470 tasks per
-    dashboard, bench/README.md). So this extension defines no `resolve` and delegates its
-    three hooks to strawberry's OpenTelemetryExtension. What SREs need per field is in
-    `source.load` and `connector.fetch`; `FieldTracing` is the explicit opt-in.
-    """
-
-    def __init__(self, *, tracer_provider: TracerProvider) -> None:
-        self._spans = OpenTelemetryExtension(tracer_provider=tracer_provider)
-
-    def on_operation(self) -> Iterator[None]:
-        self._spans.execution_context = self.execution_context
-        yield from self._spans.on_operation()
-
-    def on_parse(self) -> Iterator[None]:
-        yield from self._spans.on_parse()
-
-    def on_validate(self) -> Iterator[None]:
-        yield from self._spans.on_validate()
-
-
 class FieldTracing(OpenTelemetryExtension):
-    """OperationTracing plus a span per resolved field, for `trace_fields=true` only.
+    """The operation span plus spans for parsing, validation and every resolved field, for
+    `trace_fields=true` only.
 
-    Field arguments are dropped by the argument filter, so they never reach a span.
+    strawberry's own operation span is replaced by ours (`traced_operation`), because it
+    records the document text; field arguments are dropped by the argument filter, so they
+    never reach a span either.
     """
 
     def __init__(self, *, tracer_provider: TracerProvider) -> None:
         super().__init__(tracer_provider=tracer_provider, arg_filter=_no_arguments)
+
+    def on_operation(self) -> Generator[None, None, None]:
+        # strawberry's parse, validation and field spans look their parent up here.
+        with traced_operation(self._tracer, self.execution_context) as span:
+            self._span_holder[LifecycleStep.OPERATION] = span
+            yield
 
 
 def _no_arguments(_args: dict[str, Any], _info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
@@ -208,7 +196,7 @@ def build_gateway_schema(
         )
     )
     executor: type[Executor[Any]] | None = None if development else ExecutionWithoutSuggestions
-    tracing = FieldTracing if settings.trace_fields else OperationTracing
+    tracing = FieldTracing if settings.trace_fields else OperationSpan
     schema = build_schema(
         extensions=[
             MaskUnexpectedErrors,

@@ -15,11 +15,20 @@ from dataclasses import dataclass
 
 from connectors.errors import ConnectorError
 
-__all__ = ["MAX_CALLS", "CallOutcome", "ConnectorCall", "ConnectorCalls", "outcome_of"]
+__all__ = [
+    "FROM_CACHE",
+    "MAX_CALLS",
+    "CallOutcome",
+    "ConnectorCall",
+    "ConnectorCalls",
+    "outcome_of",
+]
 
 # A request's loads are bounded by its query's depth and limits, but one line must stay
 # readable: past this many, calls are only counted (`dropped`).
 MAX_CALLS = 50
+# The outcome of a load that every key answered from the record cache (no portal call).
+FROM_CACHE = "cache"
 
 
 @dataclass(frozen=True, slots=True)

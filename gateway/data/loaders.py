@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from connectors.capabilities import Key
 from connectors.principal import Principal
 from connectors.records import LinkRecord, Record
-from gateway.data.connector_calls import ConnectorCalls, outcome_of
+from gateway.data.connector_calls import FROM_CACHE, ConnectorCalls, outcome_of
 from gateway.data.sources import Result, Sources
 from gateway.metrics import UpstreamWait
 
@@ -51,9 +51,10 @@ class LoaderSet:
                 owner = self._sources.registry.owner(capability)
                 with self._wait.measuring(), self._calls.timing(owner, capability) as outcome:
                     results = await self._sources.load(
-                        capability, keys, self._principal, self._deadline
+                        capability, keys, self._principal, self._deadline, outcome
                     )
-                    outcome.value = outcome_of(results)
+                    if outcome.value != FROM_CACHE:
+                        outcome.value = outcome_of(results)
                     return results
 
             loader = DataLoader(load_fn=load_fn)

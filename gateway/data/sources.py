@@ -19,7 +19,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from opentelemetry.trace import Status, StatusCode, Tracer
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
+from opentelemetry.util.types import AttributeValue
 
 from config.registry import Registry
 from connectors.base import Connector
@@ -29,7 +30,17 @@ from connectors.principal import Principal
 from connectors.records import Record
 from connectors.single_flight import SingleFlight
 from gateway.data.breaker import Breaker, Transition, log_transition
+from gateway.data.connector_calls import FROM_CACHE, CallOutcome
 from gateway.data.connector_history import ConnectorHistories
+from gateway.data.load_span import (
+    BATCH_SIZE,
+    BREAKER_STATE,
+    CAPABILITY,
+    CONNECTOR,
+    RETRIES,
+    cache_outcome,
+    describe_load,
+)
 from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
 from gateway.metrics import Metrics
@@ -110,30 +121,40 @@ class Sources:
         keys: Sequence[Key],
         principal: Principal | None,
         deadline: float,
+        outcome: CallOutcome | None = None,
     ) -> list[Result]:
-        """Records for `keys` in order; never raises for a connector failure, returns it."""
+        """Records for `keys` in order; never raises for a connector failure, returns it.
+
+        `outcome`, given, is set to "cache" when every key came from the record cache.
+        """
         owner = self._registry.owner(capability)
-        with self._tracer.start_as_current_span("source.load") as span:
-            span.set_attribute("portalgate.capability", capability)
-            span.set_attribute("portalgate.connector", owner)
-            span.set_attribute("portalgate.keys", len(keys))
+        attributes: dict[str, AttributeValue] = {
+            CAPABILITY: capability,
+            CONNECTOR: owner,
+            BATCH_SIZE: len(keys),
+        }
+        with self._tracer.start_as_current_span("source.load", attributes=attributes) as span:
             cached = await self._cache.get_many(capability, principal, keys)
             hits = sum(r is not None for r in cached)
             self._metrics.capability_load(capability, principal)
-            if self._cache.enabled(capability):
-                span.set_attribute("portalgate.cache.hit", hits)
-                span.set_attribute("portalgate.cache.miss", len(keys) - hits)
+            cache_on = self._cache.enabled(capability)
+            if cache_on:
                 self._metrics.cache_lookup(capability, hits, len(keys) - hits)
+            if outcome is not None and keys and hits == len(keys):
+                outcome.value = FROM_CACHE
             results: list[Result | None] = list(cached)
             missing = [k for k, r in zip(keys, cached, strict=True) if r is None]
             if missing:
                 fetched = await self._fetch_deduplicated(
-                    capability, owner, missing, principal, deadline
+                    capability, owner, missing, principal, deadline, span
                 )
                 for index, record in enumerate(results):
                     if record is None:
                         results[index] = fetched[keys[index]]
-            return [r for r in results if r is not None]
+            loaded = [r for r in results if r is not None]
+            if span.is_recording():
+                describe_load(span, cache_outcome(cache_on, hits, len(keys)), loaded)
+            return loaded
 
     def _scope(self, capability: str, principal: Principal | None) -> str:
         policy = self._registry.cache.get(capability)
@@ -148,12 +169,13 @@ class Sources:
         keys: Sequence[Key],
         principal: Principal | None,
         deadline: float,
+        span: Span,
     ) -> dict[Key, Result]:
         scope = self._scope(capability, principal)
 
         async def fetch(flights: Sequence[tuple[str, str, Key]]) -> list[Result]:
             mine = [key for _, _, key in flights]
-            fetched = await self._fetch_guarded(capability, owner, mine, principal, deadline)
+            fetched = await self._fetch_guarded(capability, owner, mine, principal, deadline, span)
             fresh = [(k, r) for k, r in zip(mine, fetched, strict=True) if isinstance(r, Record)]
             await self._cache.set_many(capability, principal, fresh)
             return fetched
@@ -168,16 +190,30 @@ class Sources:
         keys: Sequence[Key],
         principal: Principal | None,
         deadline: float,
+        span: Span,
     ) -> list[Result]:
+        """The owner's answer for `keys`; notes on the load's `span` the breaker state the
+        first call met and the retries (the calls `_guarded` made, less one)."""
         connector = self._connectors[owner]
+        breaker = self._breakers[owner]
+        calls = 0
 
         async def call() -> Sequence[Result]:
+            nonlocal calls
+            if calls == 0 and span.is_recording():
+                span.set_attribute(BREAKER_STATE, breaker.state)
+            calls += 1
             return await connector.fetch(capability, keys, principal)
 
         try:
             results = await self._guarded(owner, capability, call, len(keys), deadline, retry=True)
         except ConnectorError as exc:
             return [exc] * len(keys)
+        finally:
+            if span.is_recording():
+                if calls == 0:  # refused by the breaker, or out of time
+                    span.set_attribute(BREAKER_STATE, breaker.state)
+                span.set_attribute(RETRIES, max(0, calls - 1))
         if len(results) != len(keys):
             return [ConnectorUnavailable(owner, f"{owner} answered for the wrong keys")] * len(keys)
         return list(results)

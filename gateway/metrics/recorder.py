@@ -38,6 +38,9 @@ class Metrics:
     def cache_lookup(self, capability: str, hits: int, misses: int) -> None:
         """Keys of `capability` found in, or missing from, the record cache."""
 
+    def cache_stale_served(self, capability: str, keys: int) -> None:
+        """`keys` records of `capability` were served stale (past their TTL) from the cache."""
+
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         """One call (one attempt) to a connector; `outcome` is "ok" or the error code."""
 
@@ -94,6 +97,15 @@ class PrometheusMetrics(Metrics):
             "portalgate_cache_lookups",
             "Record cache lookups per capability and key: hit or miss.",
             ["capability", "result"],
+            registry=registry,
+        )
+        # Labelled children appear when a capability is first served stale: the record
+        # cache serves nothing stale yet (caching, issue 11), and until then only the
+        # family's HELP and TYPE lines are exposed.
+        self._stale = Counter(
+            "portalgate_cache_stale_served",
+            "Records served stale from the record cache (past their TTL), per capability.",
+            ["capability"],
             registry=registry,
         )
         self._connector_calls = Counter(
@@ -156,6 +168,9 @@ class PrometheusMetrics(Metrics):
             self._cache.labels(capability, "hit").inc(hits)
         if misses:
             self._cache.labels(capability, "miss").inc(misses)
+
+    def cache_stale_served(self, capability: str, keys: int) -> None:
+        self._stale.labels(capability).inc(keys)
 
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         self._connector_calls.labels(connector, capability, outcome).inc()

@@ -139,4 +139,4 @@ async def test_a_portal_outage_costs_a_bounded_number_of_warning_lines(
     for line in many_access:  # the failure is in every request's access line instead
         outcomes = {call["connector"]: call["outcome"] for call in line["connectors"]}
         assert outcomes["billing"] == "UPSTREAM_UNAVAILABLE"
-        assert outcomes["crm"] == "ok"
+        assert outcomes["crm"] in ("ok", "cache")  # its profile is cached after the first

@@ -8,6 +8,7 @@ import time
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
+from config.registry import CachePolicy
 from connectors.errors import ConnectorUnavailable
 from connectors.principal import Principal
 from connectors.records import LinkRecord
@@ -114,3 +115,20 @@ async def test_each_batch_is_noted_with_its_owner_and_outcome(
         ("crm", "support_party", "UPSTREAM_UNAVAILABLE"),
     ]
     assert all(c.duration_ms >= 0 for c in calls.calls)
+
+
+async def test_a_batch_answered_from_the_record_cache_is_noted_as_cache(
+    tracer_provider: TracerProvider,
+) -> None:
+    connector = CountingConnector()
+    sources = make_sources(
+        connector, tracer_provider, cache={"support_party": CachePolicy(ttl_s=60)}
+    )
+    await LoaderSet(sources, ALICE, time.monotonic() + 5).load("support_party", "a")
+    calls = ConnectorCalls()
+    again = LoaderSet(sources, ALICE, time.monotonic() + 5, calls=calls)
+    await again.load("support_party", "a")
+    await again.load("support_party", "b")  # not cached: the portal is asked
+
+    assert connector.calls == [["a"], ["b"]]
+    assert [c.outcome for c in calls.calls] == ["cache", "ok"]
