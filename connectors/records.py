@@ -118,10 +118,15 @@ ORDER = Capability("order", OrderRecord, description="one order by its id")
 
 
 class OrderPageRecord(Record):
-    """One window of orders, newest first, and how many there are in all."""
+    """One window of orders, newest first.
+
+    `total_count` is how many there are in all and `has_more` whether any follow the
+    window; each is None when the portal does not say (never a guess: DESIGN 9).
+    """
 
     orders: tuple[OrderRecord, ...]
-    total_count: int
+    total_count: int | None = None
+    has_more: bool | None = None
 
 
 ORDERS_BY_CUSTOMER = Capability(

@@ -29,9 +29,7 @@ from connectors.errors import (
     BadUpstreamData,
     CapabilityNotSupported,
     ConnectorError,
-    ConnectorUnavailable,
     RecordNotFound,
-    UpstreamRejected,
 )
 from connectors.http import SessionFactory
 from connectors.mapping import MappingError, read_record, write_body
@@ -39,8 +37,9 @@ from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, tem
 from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
-from connectors.rest_answers import read_batch, validation_error
+from connectors.rest_answers import read_batch, status_error, validation_error
 from connectors.rest_config import CapabilitySpec, RestConfig
+from connectors.rest_paging import read_window
 
 __all__ = ["RestConfig", "RestConnector"]
 
@@ -140,7 +139,7 @@ class RestConnector(Connector):
                 return {keys[0]: RecordNotFound(self.name, str(keys[0]))}
             return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
-            raise self._status_error(status)
+            raise status_error(self.name, status)
         results = read_batch(self.name, CAPABILITIES[capability].record, spec.response, keys, data)
         if split_on and len(keys) > 1 and any(key not in results for key in keys):
             return await self._fetch_each(capability, spec, keys, principal)
@@ -164,7 +163,7 @@ class RestConnector(Connector):
             if status in split_on:
                 return RecordNotFound(self.name, str(key))
             if status != 200:
-                raise self._status_error(status)
+                raise status_error(self.name, status)
             found = read_batch(self.name, record_type, spec.response, [key], data)
             return found.get(key, RecordNotFound(self.name, str(key)))
 
@@ -192,40 +191,47 @@ class RestConnector(Connector):
         key: Key,
         principal: Principal | None,
     ) -> Record | ConnectorError:
-        variables, skip = self._variables(spec, key)
         try:
-            url, query = self._url(spec, variables)
-        except UnsafePathValue:
-            return RecordNotFound(self.name, str(key))
-        status, data = await self._call(spec, url, query, None, principal)
-        if spec.not_found_status is not None and status == spec.not_found_status:
-            return RecordNotFound(self.name, str(key))
-        if status != 200:
-            raise self._status_error(status)
-        try:
-            mapped = read_record(data, spec.response.record)
-            if skip and spec.paging is not None:
-                listed = mapped.get(spec.paging.list_field)
-                if isinstance(listed, list):
-                    mapped[spec.paging.list_field] = listed[skip:]
+            if isinstance(key, PageKey):
+                assert spec.paging is not None
+                mapped = await read_window(
+                    self.name,
+                    spec.paging,
+                    key,
+                    lambda request: self._ask(spec, key.id, request, principal),
+                    lambda data: read_record(data, spec.response.record),
+                )
+            else:
+                _, data = await self._ask(spec, str(key), {"id": str(key)}, principal)
+                mapped = read_record(data, spec.response.record)
             return record_type.model_validate(mapped)
+        except RecordNotFound as missing:
+            return missing
         except (MappingError, ValidationError, TypeError) as exc:
             raise BadUpstreamData(self.name) from exc
 
-    def _variables(self, spec: CapabilitySpec, key: Key) -> tuple[dict[str, str], int]:
-        if not isinstance(key, PageKey):
-            return {"id": str(key)}, 0
-        paging = spec.paging
-        assert paging is not None
-        if key.offset % key.limit == 0:
-            page, size, skip = key.offset // key.limit + paging.page_base, key.limit, 0
+    async def _ask(
+        self,
+        spec: CapabilitySpec,
+        key: str,
+        request: Mapping[str, str] | yarl.URL,
+        principal: Principal | None,
+    ) -> tuple[yarl.URL, Any]:
+        """One request of a read (template variables, or a next link rest_paging checked):
+        the URL asked and the JSON of a 200; RecordNotFound or the status's error else."""
+        if isinstance(request, yarl.URL):
+            url, query = request, dict[str, str]()
         else:
-            page, size, skip = paging.page_base, key.offset + key.limit, key.offset
-        if size > paging.max_size:
-            raise UpstreamRejected(self.name, 400, f"{self.name} cannot page that far")
-        values = {"id": key.id, "page": str(page), "size": str(size)}
-        values |= {"offset": str(key.offset), "limit": str(key.limit)}
-        return values, skip
+            try:
+                url, query = self._url(spec, request)
+            except UnsafePathValue:
+                raise RecordNotFound(self.name, key) from None
+        status, data = await self._call(spec, url, query, None, principal)
+        if spec.not_found_status is not None and status == spec.not_found_status:
+            raise RecordNotFound(self.name, key)
+        if status != 200:
+            raise status_error(self.name, status)
+        return url.update_query(query), data
 
     async def write(
         self, capability: str, key: str, payload: Mapping[str, Any], principal: Principal | None
@@ -243,7 +249,7 @@ class RestConnector(Connector):
         if spec.validation is not None and status == spec.validation.status:
             raise validation_error(self.name, spec.validation, data)
         if status not in (200, 201):
-            raise self._status_error(status)
+            raise status_error(self.name, status)
         try:
             return CAPABILITIES[capability].record.model_validate(
                 read_record(data, spec.response.record)
@@ -251,18 +257,17 @@ class RestConnector(Connector):
         except (MappingError, ValidationError, TypeError) as exc:
             raise BadUpstreamData(self.name) from exc
 
-    def _status_error(self, status: int) -> ConnectorError:
-        if 400 <= status < 500:
-            return UpstreamRejected(self.name, status)
-        # 5xx, and a redirect, which is not followed (see connectors.portal_session).
-        return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
-
     def _url(
         self, spec: CapabilitySpec, variables: Mapping[str, str]
     ) -> tuple[yarl.URL, dict[str, str]]:
         """The request's URL and query; raises UnsafePathValue (see connectors.paths)."""
         url = build_url(self._base, spec.request.path, variables)
-        query = {name: value.format_map(variables) for name, value in spec.request.query.items()}
+        query = {
+            name: value.format_map(variables)
+            for name, value in spec.request.query.items()
+            # The first page of a cursor walk is asked without the cursor.
+            if "cursor" in variables or "cursor" not in template_fields(value)
+        }
         return url, query
 
     async def _call(

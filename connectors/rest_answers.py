@@ -12,12 +12,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from connectors.capabilities import Key
-from connectors.errors import BadUpstreamData, ConnectorError, UpstreamValidationFailed
+from connectors.errors import (
+    BadUpstreamData,
+    ConnectorError,
+    ConnectorUnavailable,
+    UpstreamRejected,
+    UpstreamValidationFailed,
+)
 from connectors.mapping import MappingError, lookup, read_record
 from connectors.records import Record
 from connectors.rest_config import ResponseSpec, ValidationSpec
 
-__all__ = ["read_batch", "validation_error"]
+__all__ = ["read_batch", "status_error", "validation_error"]
 
 _MAX_MESSAGE = 200
 
@@ -68,3 +74,11 @@ def validation_error(connector: str, spec: ValidationSpec, data: Any) -> Upstrea
     if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
         field = None
     return UpstreamValidationFailed(connector, message, field)
+
+
+def status_error(connector: str, status: int) -> ConnectorError:
+    """The error for an answer that is neither a record nor a refusal the spec names."""
+    if 400 <= status < 500:
+        return UpstreamRejected(connector, status)
+    # 5xx, and a redirect, which is not followed (see connectors.portal_session).
+    return ConnectorUnavailable(connector, f"{connector} failed (HTTP {status})")

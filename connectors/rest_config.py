@@ -12,12 +12,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, mode
 
 from connectors.capabilities import CAPABILITIES
 from connectors.mapping import FieldSpec
-from connectors.paths import check_template
+from connectors.paths import check_template, template_fields
 
 __all__ = [
+    "PAGING_VARIABLES",
     "BatchSpec",
     "CapabilitySpec",
     "PagingSpec",
+    "PagingStyle",
     "RequestSpec",
     "ResponseSpec",
     "RestConfig",
@@ -66,16 +68,79 @@ class BatchSpec(_Strict):
     split_on: frozenset[RefusalStatus] = frozenset()
 
 
-class PagingSpec(_Strict):
-    """Page/size pagination behind an offset/limit window.
+PagingStyle = Literal["page_size", "offset_limit", "limit_only", "cursor", "next_link"]
 
-    `{page}`/`{size}` in the request come from the window; when the window is not aligned
-    to a page, page one is fetched with size offset+limit and the list is sliced.
+# The request variables each style fills in (besides `{id}`); a template that uses any
+# other one is refused at load, and each style needs the ones it pages with.
+PAGING_VARIABLES: dict[str, frozenset[str]] = {
+    "page_size": frozenset({"page", "size"}),
+    "offset_limit": frozenset({"offset", "limit"}),
+    "limit_only": frozenset({"limit"}),
+    "cursor": frozenset({"cursor", "limit"}),
+    "next_link": frozenset({"limit"}),
+}
+_REQUIRED_VARIABLES: dict[str, frozenset[str]] = {
+    "page_size": frozenset({"page", "size"}),
+    "offset_limit": frozenset({"offset", "limit"}),
+    "limit_only": frozenset({"limit"}),
+    "cursor": frozenset({"cursor"}),
+    "next_link": frozenset(),
+}
+
+
+class PagingSpec(_Strict):
+    """How the portal pages a list, behind the gateway's offset/limit window.
+
+    `style` is how the portal is asked (connectors.rest_paging says how each one serves a
+    window): `page_size` ({page}, {size}), `offset_limit` ({offset}, {limit}),
+    `limit_only` ({limit}: the newest N, so only windows within `max_size` can be
+    served), `cursor` ({cursor} from the answer's `next` path, {limit}) or `next_link`
+    (the answer's `next` path holds the URL of the next page). `list_field` is the
+    record field the mapped list is in; `has_more` optionally names a boolean in the
+    answer that says whether more follow; `max_pages` bounds how many pages a cursor or
+    next-link walk may request for one window.
     """
 
+    style: PagingStyle = "page_size"
     list_field: str
     page_base: int = Field(1, ge=0, le=1)
     max_size: int = Field(100, ge=1)
+    next: str | None = None
+    has_more: str | None = None
+    max_pages: int = Field(10, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _fits_style(self) -> PagingSpec:
+        walks = self.style in ("cursor", "next_link")
+        if walks and self.next is None:
+            raise ValueError(f"paging style {self.style} needs `next`: where the answer says it")
+        if not walks and self.next is not None:
+            raise ValueError(f"`next` belongs to the cursor and next_link styles, not {self.style}")
+        if not walks and "max_pages" in self.model_fields_set:
+            raise ValueError(f"`max_pages` belongs to cursor and next_link, not {self.style}")
+        if self.style != "page_size" and "page_base" in self.model_fields_set:
+            raise ValueError(f"`page_base` belongs to page_size, not {self.style}")
+        return self
+
+    def check_request(self, request: RequestSpec) -> None:
+        """Raise ValueError unless the request uses exactly the variables the style fills."""
+        used = template_fields(request.path)
+        for template in request.query.values():
+            used |= template_fields(template)
+        used -= {"id"}
+        allowed = PAGING_VARIABLES[self.style]
+        if used - allowed:
+            unknown = ", ".join(f"{{{name}}}" for name in sorted(used - allowed))
+            raise ValueError(f"paging style {self.style} fills {_braced(allowed)}, not {unknown}")
+        missing = _REQUIRED_VARIABLES[self.style] - used
+        if missing:
+            raise ValueError(f"paging style {self.style} needs {_braced(missing)} in the request")
+        if "cursor" in template_fields(request.path):
+            raise ValueError("{cursor} goes in `query` (the first page is asked without it)")
+
+
+def _braced(names: frozenset[str]) -> str:
+    return ", ".join(f"{{{name}}}" for name in sorted(names))
 
 
 class ValidationSpec(_Strict):
@@ -135,6 +200,13 @@ class RestConfig(_Strict):
             cap = CAPABILITIES[name]
             if cap.paged and spec.paging is None:
                 raise ValueError(f"{name} is paged: give `paging`")
+            if spec.paging is not None:
+                if not cap.paged:
+                    raise ValueError(f"{name} is not paged: remove `paging`")
+                try:
+                    spec.paging.check_request(spec.request)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
             if cap.kind == "write" and spec.body is None:
                 raise ValueError(f"{name} is a write: give `body`")
             if spec.batch is not None and "{keys}" not in str(spec.request.model_dump()):

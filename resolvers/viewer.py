@@ -94,7 +94,7 @@ async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderP
     offset = page_offset(first, after)
     key = await _viewer_key(info, "orders_by_customer")
     if key is None:
-        return OrderPageRecord(orders=(), total_count=0), offset
+        return OrderPageRecord(orders=(), total_count=0, has_more=False), offset
     record = await info.context.loaders.load("orders_by_customer", PageKey(key, offset, first))
     assert isinstance(record, OrderPageRecord)
     return record, offset

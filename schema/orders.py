@@ -85,11 +85,26 @@ class OrderEdge:
 class OrderConnection:
     edges: list[OrderEdge]
     page_info: PageInfo
-    total_count: int
+    total_count: int | None = strawberry.field(
+        description="How many orders there are in all; null when the shop does not say."
+    )
 
     @strawberry.field
     def nodes(self) -> list[Order]:
         return [edge.node for edge in self.edges]
+
+
+def has_next_page(page: OrderPageRecord, offset: int, shown: int, first: int) -> bool:
+    """Whether orders follow this window, from the best signal the portal gave.
+
+    The connector's `has_more` (a next link, a cursor, one item read past the window)
+    comes first, then the total; with neither, a full window may have more after it.
+    """
+    if page.has_more is not None:
+        return page.has_more
+    if page.total_count is not None:
+        return offset + shown < page.total_count
+    return shown == first
 
 
 def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderConnection:
@@ -102,7 +117,7 @@ def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderCon
         edges=edges,
         total_count=page.total_count,
         page_info=PageInfo(
-            has_next_page=offset + len(edges) < page.total_count,
+            has_next_page=has_next_page(page, offset, len(edges), first),
             has_previous_page=offset > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
