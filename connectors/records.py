@@ -37,7 +37,8 @@ class Capability(Generic[_R_co]):
     `kind` is ``read`` (batched ``fetch``), ``write`` (``write``) or ``link`` (a read whose
     record is the customer's id in another portal, used to resolve identity links).
     An `optional` capability may be left without an owner (its fields then answer
-    NOT_FOUND); every other one needs exactly one owner in the registry.
+    NOT_FOUND); every other one needs exactly one owner in the registry. `filters` names
+    the filter arguments a read may carry (connectors.capabilities.ListKey).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Capability(Generic[_R_co]):
     description: str = ""
     invalidates: tuple[str, ...] = ()
     optional: bool = False
+    filters: tuple[str, ...] = ()
 
 
 class Money(Record):
@@ -178,13 +180,17 @@ class InvoiceListRecord(Record):
 
 
 INVOICES = Capability(
-    "invoices", InvoiceListRecord, description="the customer's invoices, by billing account"
+    "invoices",
+    InvoiceListRecord,
+    description="the customer's invoices, by billing account",
+    filters=("status",),
 )
 INVOICES_BY_ORGANISATION = Capability(
     "invoices_by_organisation",
     InvoiceListRecord,
     optional=True,
     description="a B2B organisation's invoices",
+    filters=("status",),
 )
 
 

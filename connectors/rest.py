@@ -16,10 +16,10 @@ The call's overall time limit is the gateway's (asyncio.timeout in gateway/data/
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import aiohttp
 import yarl
 from pydantic import BaseModel, ValidationError
 
@@ -37,7 +37,8 @@ from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, tem
 from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
-from connectors.rest_answers import read_batch, status_error, validation_error
+from connectors.rest_answers import read_answer, read_batch, status_error, validation_error
+from connectors.rest_arguments import key_id, plan_request
 from connectors.rest_config import CapabilitySpec, RestConfig
 from connectors.rest_paging import read_window
 
@@ -63,6 +64,7 @@ class RestConnector(Connector):
         self._config = config
         self._base = yarl.URL(str(config.base_url))
         self._portal = PortalSession(name, credentials, self.sessions)
+        self._read = functools.partial(read_answer, name)
 
     def capabilities(self) -> frozenset[str]:
         return frozenset(self._config.capabilities)
@@ -85,8 +87,10 @@ class RestConnector(Connector):
         spec = self._spec(capability)
         record_type = CAPABILITIES[capability].record
         if spec.batch is not None:
+            # A batch is asked for ids alone; a ListKey's filters are the gateway's to apply.
             size = spec.batch.max_size
-            sendable = [key for key in keys if self._fits_path(spec, key)]
+            ids = list(dict.fromkeys(key_id(key) for key in keys))
+            sendable = [key for key in ids if self._fits_path(spec, key)]
             chunks = [list(sendable[i : i + size]) for i in range(0, len(sendable), size)]
             parts = await asyncio.gather(
                 *(self._fetch_chunk(capability, spec, chunk, principal) for chunk in chunks)
@@ -94,18 +98,22 @@ class RestConnector(Connector):
             by_key: dict[Key, Record | ConnectorError] = {}
             for part in parts:
                 by_key.update(part)
-            return [by_key.get(key, RecordNotFound(self.name, str(key))) for key in keys]
-        calls = [
-            asyncio.ensure_future(self._fetch_one(spec, record_type, key, principal))
-            for key in keys
-        ]
+            return [by_key.get(key_id(k), RecordNotFound(self.name, str(key_id(k)))) for k in keys]
+        # Keys that make the same request (a filter the portal cannot take) share it.
+        plans = [plan_request(self.name, spec, key) for key in keys]
+        calls = {
+            plan: asyncio.ensure_future(self._fetch_one(spec, record_type, *plan, principal))
+            for plan in plans
+            if not isinstance(plan, ConnectorError)
+        }
         try:
-            return await asyncio.gather(*calls)
+            await asyncio.gather(*calls.values())
         except BaseException:
             # One key failed the batch: the other requests are no longer wanted.
-            for call in calls:
+            for call in calls.values():
                 call.cancel()
             raise
+        return [p if isinstance(p, ConnectorError) else calls[p].result() for p in plans]
 
     def _fits_path(self, spec: CapabilitySpec, key: Key) -> bool:
         """False for a key that would have to change the request's path to be sent."""
@@ -189,6 +197,7 @@ class RestConnector(Connector):
         spec: CapabilitySpec,
         record_type: type[Record],
         key: Key,
+        pushed: tuple[tuple[str, str], ...],
         principal: Principal | None,
     ) -> Record | ConnectorError:
         try:
@@ -202,7 +211,8 @@ class RestConnector(Connector):
                     lambda data: read_record(data, spec.response.record),
                 )
             else:
-                _, data = await self._ask(spec, str(key), {"id": str(key)}, principal)
+                variables = {"id": str(key)}
+                _, data = await self._ask(spec, str(key), variables, principal, dict(pushed))
                 mapped = read_record(data, spec.response.record)
             return record_type.model_validate(mapped)
         except RecordNotFound as missing:
@@ -216,6 +226,7 @@ class RestConnector(Connector):
         key: str,
         request: Mapping[str, str] | yarl.URL,
         principal: Principal | None,
+        pushed: Mapping[str, str] | None = None,
     ) -> tuple[yarl.URL, Any]:
         """One request of a read (template variables, or a next link rest_paging checked):
         the URL asked and the JSON of a 200; RecordNotFound or the status's error else."""
@@ -226,6 +237,7 @@ class RestConnector(Connector):
                 url, query = self._url(spec, request)
             except UnsafePathValue:
                 raise RecordNotFound(self.name, key) from None
+            query |= pushed or {}
         status, data = await self._call(spec, url, query, None, principal)
         if spec.not_found_status is not None and status == spec.not_found_status:
             raise RecordNotFound(self.name, key)
@@ -281,17 +293,6 @@ class RestConnector(Connector):
         return await self._portal.request(
             spec.request.method, url, principal, self._read, params=query, json=body
         )
-
-    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, Any]:
-        """Status and decoded JSON; no body is read from a 401, 403 or 5xx."""
-        if resp.status >= 500 or resp.status in (401, 403):
-            return resp.status, None
-        try:
-            return resp.status, await resp.json(content_type=None)
-        except ValueError as exc:
-            if resp.status == 200:
-                raise BadUpstreamData(self.name) from exc
-            return resp.status, None
 
     async def health(self) -> Health:
         return await self._portal.health(build_url(self._base, self._config.health_path, {}))

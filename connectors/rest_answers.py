@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from pydantic import ValidationError
 
 from connectors.capabilities import Key
@@ -23,7 +24,7 @@ from connectors.mapping import MappingError, lookup, read_record
 from connectors.records import Record
 from connectors.rest_config import ResponseSpec, ValidationSpec
 
-__all__ = ["read_batch", "status_error", "validation_error"]
+__all__ = ["read_answer", "read_batch", "status_error", "validation_error"]
 
 _MAX_MESSAGE = 200
 
@@ -82,3 +83,15 @@ def status_error(connector: str, status: int) -> ConnectorError:
         return UpstreamRejected(connector, status)
     # 5xx, and a redirect, which is not followed (see connectors.portal_session).
     return ConnectorUnavailable(connector, f"{connector} failed (HTTP {status})")
+
+
+async def read_answer(connector: str, resp: aiohttp.ClientResponse) -> tuple[int, Any]:
+    """Status and decoded JSON; no body is read from a 401, 403 or 5xx."""
+    if resp.status >= 500 or resp.status in (401, 403):
+        return resp.status, None
+    try:
+        return resp.status, await resp.json(content_type=None)
+    except ValueError as exc:
+        if resp.status == 200:
+            raise BadUpstreamData(connector) from exc
+        return resp.status, None

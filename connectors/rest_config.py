@@ -16,6 +16,7 @@ from connectors.paths import check_template, template_fields
 
 __all__ = [
     "PAGING_VARIABLES",
+    "ArgumentSpec",
     "BatchSpec",
     "CapabilitySpec",
     "PagingSpec",
@@ -143,6 +144,20 @@ def _braced(names: frozenset[str]) -> str:
     return ", ".join(f"{{{name}}}" for name in sorted(names))
 
 
+class ArgumentSpec(_Strict):
+    """A filter argument the portal applies itself, sent as the query parameter `param`.
+
+    `map` translates the gateway's record values to the portal's (a value it lacks is
+    not pushed: the gateway filters instead). Several values are joined with
+    `separator`; with `separator: null` the portal takes one value, and a filter asking
+    for more than one is applied by the gateway.
+    """
+
+    param: str = Field(min_length=1)
+    map: dict[str, str] | None = None
+    separator: str | None = ","
+
+
 class ValidationSpec(_Strict):
     """How the portal reports rejected input, so it reaches the client as BAD_USER_INPUT."""
 
@@ -183,6 +198,33 @@ class CapabilitySpec(_Strict):
     response: ResponseSpec
     not_found_status: int | None = 404
     validation: ValidationSpec | None = None
+    arguments: dict[str, ArgumentSpec] = Field(default_factory=dict)
+    narrows: dict[str, frozenset[str]] = Field(default_factory=dict)
+
+    def check_filters(self, filters: tuple[str, ...]) -> None:
+        """Raise ValueError for filters the capability lacks, or a fixed one not declared.
+
+        A literal query parameter named like a filter (or like an argument's `param`)
+        narrows every answer, so it must be declared in `narrows` with the values it
+        lets through; then a request for other values is refused, never answered `[]`.
+        """
+        for name in (*self.arguments, *self.narrows):
+            if name not in filters:
+                known = ", ".join(filters) or "none"
+                raise ValueError(f"{name!r} is not a filter of this capability (it has {known})")
+        for name, values in self.narrows.items():
+            if not values:
+                raise ValueError(f"`narrows.{name}` needs the values the request lets through")
+        pushed = {spec.param for spec in self.arguments.values()}
+        for param, template in self.request.query.items():
+            if param in pushed:
+                raise ValueError(f"query parameter {param!r} is fixed and also an argument")
+            fixed = not template_fields(template)
+            if fixed and param in filters and param not in self.narrows:
+                raise ValueError(
+                    f"query parameter {param!r} fixes the filter {param!r}: declare the "
+                    f"values it lets through in `narrows`, or map it in `arguments`"
+                )
 
 
 class RestConfig(_Strict):
@@ -200,6 +242,12 @@ class RestConfig(_Strict):
             cap = CAPABILITIES[name]
             if cap.paged and spec.paging is None:
                 raise ValueError(f"{name} is paged: give `paging`")
+            if spec.batch is not None and (spec.arguments or spec.narrows):
+                raise ValueError(f"{name}: `arguments` and `narrows` need an unbatched request")
+            try:
+                spec.check_filters(cap.filters)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
             if spec.paging is not None:
                 if not cap.paged:
                     raise ValueError(f"{name} is not paged: remove `paging`")

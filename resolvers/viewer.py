@@ -8,7 +8,7 @@ import binascii
 from collections.abc import Sequence
 from typing import TypeVar
 
-from connectors.capabilities import PageKey
+from connectors.capabilities import Filters, ListKey, PageKey
 from connectors.principal import Principal
 from connectors.records import (
     InvoiceRecord,
@@ -51,12 +51,16 @@ async def _viewer_key(info: Info, capability: str) -> str | None:
     return await info.context.loaders.viewer_key(capability)
 
 
-async def viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
-    """The viewer's record of `capability`, or None if they have no id in its owner."""
+async def viewer_record(
+    info: Info, capability: str, record_type: type[_R], filters: Filters = ()
+) -> _R | None:
+    """The viewer's record of `capability`, or None if they have no id in its owner.
+
+    With `filters` the owner may filter (the caller still filters what comes back)."""
     key = await _viewer_key(info, capability)
     if key is None:
         return None
-    record = await info.context.loaders.load(capability, key)
+    record = await info.context.loaders.load(capability, ListKey(key, filters) if filters else key)
     assert isinstance(record, record_type)
     return record
 
