@@ -103,8 +103,7 @@ class RestConnector(Connector):
         plans = [plan_request(self.name, spec, key) for key in keys]
         calls = {
             plan: asyncio.ensure_future(self._fetch_one(spec, record_type, *plan, principal))
-            for plan in plans
-            if not isinstance(plan, ConnectorError)
+            for plan in dict.fromkeys(p for p in plans if not isinstance(p, ConnectorError))
         }
         try:
             await asyncio.gather(*calls.values())
@@ -209,6 +208,7 @@ class RestConnector(Connector):
                     key,
                     lambda request: self._ask(spec, key.id, request, principal),
                     lambda data: read_record(data, spec.response.record),
+                    self._base,
                 )
             else:
                 variables = {"id": str(key)}

@@ -43,14 +43,14 @@ _ENCODED_PATH_TRICKS = ("%2e", "%2f", "%5c")
 
 
 async def read_window(
-    connector: str, paging: PagingSpec, key: PageKey, ask: Ask, map_page: MapPage
+    connector: str, paging: PagingSpec, key: PageKey, ask: Ask, map_page: MapPage, base: yarl.URL
 ) -> dict[str, Any]:
     """The mapped record of `key`'s window: its items in `list_field`, and `has_more`
     when the answer tells; raises UpstreamRejected for a window the portal cannot reach."""
     if key.limit > paging.max_size:
         raise _too_far(connector)
     if paging.style in ("cursor", "next_link"):
-        return await _walk(connector, paging, key, ask, map_page)
+        return await _walk(connector, paging, key, ask, map_page, base)
     variables, skip, lookahead = _single_request(connector, paging, key)
     _, data = await ask({"id": key.id, **variables})
     mapped = map_page(data)
@@ -88,7 +88,7 @@ def _single_request(
 
 
 async def _walk(
-    connector: str, paging: PagingSpec, key: PageKey, ask: Ask, map_page: MapPage
+    connector: str, paging: PagingSpec, key: PageKey, ask: Ask, map_page: MapPage, base: yarl.URL
 ) -> dict[str, Any]:
     """Cursor and next-link paging: follow the portal's pages until the window is covered."""
     assert paging.next is not None
@@ -116,7 +116,7 @@ async def _walk(
             remaining = end + 1 - len(collected)
             request = {"id": key.id, "limit": _count(paging, remaining), "cursor": following}
         else:
-            request = follow_link(connector, asked, following)
+            request = follow_link(connector, base, asked, following)
     raise _too_far(connector)
 
 
@@ -139,23 +139,28 @@ def _signalled_more(paging: PagingSpec, data: Any, mapped: dict[str, Any]) -> No
             mapped["has_more"] = flag
 
 
-def follow_link(connector: str, asked: yarl.URL, link: str) -> yarl.URL:
+def follow_link(connector: str, base: yarl.URL, asked: yarl.URL, link: str) -> yarl.URL:
     """The next page's URL, resolved against the page that linked to it.
 
     The link is sent with the connector's credentials, so it must stay on the portal:
-    same scheme, host and port as the page that linked to it, no user info, and no
-    encoded dots or separators a portal could decode into another path. Anything else
-    is BadUpstreamData, and nothing is sent.
+    the origin of the page that linked to it, no user info, a path under the
+    connector's base URL, and no dot segments or encoded dots and separators (a portal
+    could decode those into another path). Anything else is BadUpstreamData, unsent.
     """
+    path_text = link.split("?", 1)[0].split("#", 1)[0]
+    segments = path_text.split("/")
+    if any(trick in path_text.lower() for trick in _ENCODED_PATH_TRICKS) or any(
+        segment in (".", "..") for segment in segments
+    ):
+        raise BadUpstreamData(connector, f"{connector} linked to a page outside the portal")
     try:
         target = asked.join(yarl.URL(link))
     except ValueError as exc:
         raise BadUpstreamData(connector) from exc
-    raw = target.raw_path.lower()
     if (
         target.origin() != asked.origin()
         or target.user is not None
-        or any(trick in raw for trick in _ENCODED_PATH_TRICKS)
+        or not target.raw_path.startswith(base.raw_path.rstrip("/") + "/")
     ):
         raise BadUpstreamData(connector, f"{connector} linked to a page outside the portal")
     return target
