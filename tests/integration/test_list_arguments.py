@@ -91,3 +91,16 @@ async def test_a_total_the_shop_does_not_give_is_null(
     # No total and no flag: a full window may have more after it.
     assert len(orders["nodes"]) == 10
     assert orders["pageInfo"]["hasNextPage"] is True
+
+
+async def test_a_filter_left_to_the_gateway_shares_the_request_of_the_whole_list(
+    gateway: Gateway,
+) -> None:
+    gateway.stack.billing.reset_counts()
+    query = """{ viewer { invoices(status: [OVERDUE, UNPAID]) { status }
+                          actionItems { kind } } }"""
+
+    body = await gateway.query(query)
+
+    assert "errors" not in body
+    assert gateway.stack.billing.requests["invoices.by_account"] == 1
