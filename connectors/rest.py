@@ -1,11 +1,12 @@
 """The declarative REST connector kind: a portal described entirely in the registry file.
 
     fetch(capability, keys)
-      ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
-           a chunk refused with a `split_on` status, or answered with keys left out
-           ─▶ one request per key of it
-      ─▶ URL template ({id} {keys} {page} {size}) via connectors.paths (a value that
-         could change the path is not found, and nothing is sent) + credentials per call
+      ─▶ batch? one request per chunk of keys  : one request per distinct request
+           a chunk refused with a `split_on` status,  (filters pushed or refused:
+           or answered with keys left out               rest_arguments; a page window:
+           ─▶ one request per key of it                 rest_paging, maybe several)
+      ─▶ URL template ({id} {keys}, paging variables) via connectors.paths (a value
+         that could change the path is not found, nothing is sent) + credentials per call
       ─▶ JSON ─▶ connectors.rest_answers / mapping ─▶ record model ─▶ results in key order
 
 The session, credentials (and their renewal after a 401), redirects, aiohttp errors and
