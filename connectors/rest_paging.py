@@ -125,7 +125,8 @@ def _count(paging: PagingSpec, wanted: int) -> str:
 
 
 def _listed(connector: str, paging: PagingSpec, mapped: Mapping[str, Any]) -> list[Any]:
-    listed = mapped.get(paging.list_field, [])
+    """The page's mapped list; an answer without one is unreadable, not an empty page."""
+    listed = mapped.get(paging.list_field)
     if not isinstance(listed, list):
         raise BadUpstreamData(connector)
     return listed

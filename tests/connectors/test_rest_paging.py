@@ -332,3 +332,15 @@ def test_a_paging_spec_that_does_not_fit_its_style_fails_at_load(
 def test_a_fixed_or_unknown_filter_fails_at_load(spec: dict[str, Any], problem: str) -> None:
     with pytest.raises(pydantic.ValidationError, match=problem):
         config("http://portal.example", invoices={**spec, "response": INVOICE_LIST})
+
+
+async def test_a_page_without_its_list_is_unreadable_not_empty(legacy: LegacyPortal) -> None:
+    spec = {
+        **STYLES["offset_limit"],
+        "response": {"record": {"orders": {"each": "missing", "fields": ORDER}}},
+    }
+    async with RestConnector(
+        "legacy", config(legacy.url, orders_by_customer=spec), NoCredentials()
+    ) as conn:
+        with pytest.raises(BadUpstreamData):
+            await conn.fetch("orders_by_customer", [PageKey("K-1", 0, 10)], None)
