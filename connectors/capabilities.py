@@ -20,7 +20,17 @@ from typing import NamedTuple
 
 from connectors.records import CATALOGUE, Capability, Record
 
-__all__ = ["CAPABILITIES", "CATALOGUE_CONTEXT", "Capability", "Key", "PageKey", "catalogue"]
+__all__ = [
+    "CAPABILITIES",
+    "CATALOGUE_CONTEXT",
+    "Capability",
+    "Filters",
+    "Key",
+    "ListKey",
+    "PageKey",
+    "catalogue",
+    "filters_of",
+]
 
 
 class PageKey(NamedTuple):
@@ -31,7 +41,33 @@ class PageKey(NamedTuple):
     limit: int
 
 
-Key = str | PageKey
+# Filter arguments: each filter's name and the record values asked for, both sorted, so
+# that equal filters make one key (and one cache entry).
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def filters_of(**asked: Iterable[str] | None) -> Filters:
+    """The filters asked for, normalised; a filter given as None or empty is not asked."""
+    return tuple(
+        (name, tuple(sorted({str(v) for v in values})))
+        for name, values in sorted(asked.items())
+        if values
+    )
+
+
+class ListKey(NamedTuple):
+    """Key of a list capability read with filter arguments (its `filters` in the catalogue).
+
+    A connector may apply the filters itself (the REST kind's `arguments`) or ignore
+    them: the gateway applies them to what it gets back either way. It must never answer
+    with less than the filters ask for. Without filters the key is the plain id.
+    """
+
+    id: str
+    filters: Filters
+
+
+Key = str | PageKey | ListKey
 
 CAPABILITIES: Mapping[str, Capability[Record]] = MappingProxyType({c.name: c for c in CATALOGUE})
 """The built-in capabilities (read-only)."""

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connectors.located import LocatedValueError
 
-__all__ = ["check_record_fields", "nested_model"]
+__all__ = ["check_record_fields", "check_response_fields", "nested_model"]
 
 
 def nested_model(annotation: Any) -> type[BaseModel] | None:
@@ -45,3 +45,22 @@ def check_record_fields(
         inner = nested_model(known[name].annotation)
         if isinstance(nested, Mapping) and inner is not None:
             check_record_fields(inner, nested, (*loc, name, "fields"))
+
+
+def check_response_fields(
+    capability: str, record: type[BaseModel], group_as: str | None, fields: Mapping[str, Any]
+) -> None:
+    """A response mapping's field names against the capability's record (with `group_as`,
+    against the items of that list field)."""
+    loc: tuple[str, ...] = ("capabilities", capability, "response")
+    if group_as is not None:
+        field = record.model_fields.get(group_as)
+        inner = nested_model(field.annotation) if field is not None else None
+        if inner is None:
+            lists = ", ".join(record.model_fields)
+            raise LocatedValueError(
+                (*loc, "group_as"),
+                f"{capability}'s record has no list field {group_as!r} (it has {lists})",
+            )
+        record = inner
+    check_record_fields(record, fields, (*loc, "record"))

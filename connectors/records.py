@@ -47,6 +47,7 @@ class Capability(Generic[_R_co]):
     the schema cannot answer without; the registry then refuses to start without an owner.
     Every built-in capability is optional (see docs/architecture.md, "Optional
     capabilities").
+    `filters` names the filter arguments a read may carry (connectors.capabilities.ListKey).
     """
 
     name: str
@@ -56,6 +57,7 @@ class Capability(Generic[_R_co]):
     description: str = ""
     invalidates: tuple[str, ...] = ()
     optional: bool = True
+    filters: tuple[str, ...] = ()
 
 
 class Money(Record):
@@ -127,11 +129,15 @@ ORDER = Capability("order", OrderRecord, description="one order by its id")
 
 
 class OrderPageRecord(Record):
-    """One window of orders, newest first, and how many there are in all (None: the
-    portal does not say)."""
+    """One window of orders, newest first.
+
+    `total_count` is how many there are in all and `has_more` whether any follow the
+    window; each is None when the portal does not say (never a guess: DESIGN 9).
+    """
 
     orders: tuple[OrderRecord, ...]
     total_count: int | None = None
+    has_more: bool | None = None
 
 
 ORDERS_BY_CUSTOMER = Capability(
@@ -182,12 +188,16 @@ class InvoiceListRecord(Record):
 
 
 INVOICES = Capability(
-    "invoices", InvoiceListRecord, description="the customer's invoices, by billing account"
+    "invoices",
+    InvoiceListRecord,
+    description="the customer's invoices, by billing account",
+    filters=("status",),
 )
 INVOICES_BY_ORGANISATION = Capability(
     "invoices_by_organisation",
     InvoiceListRecord,
     description="a B2B organisation's invoices",
+    filters=("status",),
 )
 
 

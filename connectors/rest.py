@@ -1,11 +1,12 @@
 """The declarative REST connector kind: a portal described entirely in the registry file.
 
     fetch(capability, keys)
-      ─▶ batch? one request per chunk of keys  : one request per key (concurrently)
-           a chunk refused with a `split_on` status, or answered with keys left out
-           ─▶ one request per key of it
-      ─▶ URL template ({id} {keys} {page} {size}) via connectors.paths (a value that
-         could change the path is not found, and nothing is sent) + credentials per call
+      ─▶ batch? one request per chunk of keys  : one request per distinct request
+           a chunk refused with a `split_on` status,  (filters pushed or refused:
+           or answered with keys left out               rest_arguments; a page window:
+           ─▶ one request per key of it                 rest_paging, maybe several)
+      ─▶ URL template ({id} {keys}, paging variables) via connectors.paths (a value
+         that could change the path is not found, nothing is sent) + credentials per call
       ─▶ JSON ─▶ connectors.rest_answers / mapping ─▶ record model ─▶ results in key order
 
 The session, credentials (and their renewal after a 401), redirects, aiohttp errors and
@@ -16,22 +17,19 @@ The call's overall time limit is the gateway's (asyncio.timeout in gateway/data/
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import aiohttp
 import yarl
 from pydantic import BaseModel, ValidationError
 
 from connectors.base import Connector, CredentialProvider, Health
 from connectors.capabilities import Key, PageKey
 from connectors.errors import (
-    BadUpstreamData,
     CapabilityNotSupported,
     ConnectorError,
-    ConnectorUnavailable,
     RecordNotFound,
-    UpstreamRejected,
 )
 from connectors.http import SessionFactory
 from connectors.mapping import MappingError, read_record, write_body
@@ -40,8 +38,16 @@ from connectors.paths import UnsafePathValue, build_url, is_safe_path_value, tem
 from connectors.portal_session import PortalSession
 from connectors.principal import Principal
 from connectors.records import Record
-from connectors.rest_answers import read_answer, read_batch, validation_error
+from connectors.rest_answers import (
+    read_answer,
+    read_batch,
+    read_json,
+    status_error,
+    validation_error,
+)
+from connectors.rest_arguments import key_id, plan_request, request_url
 from connectors.rest_config import CapabilitySpec, RestConfig
+from connectors.rest_paging import read_window
 
 __all__ = ["RestConfig", "RestConnector"]
 
@@ -65,6 +71,7 @@ class RestConnector(Connector):
         self._config = config
         self._base = yarl.URL(str(config.base_url))
         self._portal = PortalSession(name, credentials, self.sessions)
+        self._read = functools.partial(read_json, name)
 
     def capabilities(self) -> frozenset[str]:
         return frozenset(self._config.capabilities)
@@ -87,8 +94,10 @@ class RestConnector(Connector):
         spec = self._spec(capability)
         record_type = self._config.record_type(capability)
         if spec.batch is not None:
+            # A batch is asked for ids alone; a ListKey's filters are the gateway's to apply.
             size = spec.batch.max_size
-            sendable = [key for key in keys if self._fits_path(spec, key)]
+            ids = list(dict.fromkeys(key_id(key) for key in keys))
+            sendable = [key for key in ids if self._fits_path(spec, key)]
             chunks = [list(sendable[i : i + size]) for i in range(0, len(sendable), size)]
             parts = await asyncio.gather(
                 *(self._fetch_chunk(capability, spec, chunk, principal) for chunk in chunks)
@@ -96,18 +105,23 @@ class RestConnector(Connector):
             by_key: dict[Key, Record | ConnectorError] = {}
             for part in parts:
                 by_key.update(part)
-            return [by_key.get(key, RecordNotFound(self.name, str(key))) for key in keys]
-        calls = [
-            asyncio.ensure_future(self._fetch_one(capability, spec, record_type, key, principal))
-            for key in keys
-        ]
+            return [by_key.get(key_id(k), RecordNotFound(self.name, str(key_id(k)))) for k in keys]
+        # Keys that make the same request (a filter the portal cannot take) share it.
+        plans = [plan_request(self.name, spec, key) for key in keys]
+        calls = {
+            plan: asyncio.ensure_future(
+                self._fetch_one(capability, spec, record_type, *plan, principal)
+            )
+            for plan in dict.fromkeys(p for p in plans if not isinstance(p, ConnectorError))
+        }
         try:
-            return await asyncio.gather(*calls)
+            await asyncio.gather(*calls.values())
         except BaseException:
             # One key failed the batch: the other requests are no longer wanted.
-            for call in calls:
+            for call in calls.values():
                 call.cancel()
             raise
+        return [p if isinstance(p, ConnectorError) else calls[p].result() for p in plans]
 
     def _fits_path(self, spec: CapabilitySpec, key: Key) -> bool:
         """False for a key that would have to change the request's path to be sent."""
@@ -141,7 +155,7 @@ class RestConnector(Connector):
                 return {keys[0]: RecordNotFound(self.name, str(keys[0]))}
             return await self._fetch_each(capability, spec, keys, principal)
         if status != 200:
-            raise self._status_error(status)
+            raise status_error(self.name, status)
         results = read_batch(
             self.name, self._config.record_type(capability), spec.response, keys, data, capability
         )
@@ -167,7 +181,7 @@ class RestConnector(Connector):
             if status in split_on:
                 return RecordNotFound(self.name, str(key))
             if status != 200:
-                raise self._status_error(status)
+                raise status_error(self.name, status)
             found = read_batch(self.name, record_type, spec.response, [key], data, capability)
             return found.get(key, RecordNotFound(self.name, str(key)))
 
@@ -185,7 +199,7 @@ class RestConnector(Connector):
     ) -> tuple[int, Any]:
         assert spec.batch is not None
         joined = spec.batch.separator.join(str(k) for k in keys)
-        url, query = self._url(spec, {"keys": joined})
+        url, query = request_url(self._base, spec, {"keys": joined})
         return await self._call(spec, url, query, None, principal)
 
     async def _fetch_one(
@@ -194,42 +208,54 @@ class RestConnector(Connector):
         spec: CapabilitySpec,
         record_type: type[Record],
         key: Key,
+        pushed: tuple[tuple[str, str], ...],
         principal: Principal | None,
     ) -> Record | ConnectorError:
-        variables, skip = self._variables(spec, key)
         try:
-            url, query = self._url(spec, variables)
-        except UnsafePathValue:
-            return RecordNotFound(self.name, str(key))
-        status, data = await self._call(spec, url, query, None, principal)
-        if spec.not_found_status is not None and status == spec.not_found_status:
-            return RecordNotFound(self.name, str(key))
-        if status != 200:
-            raise self._status_error(status)
-        try:
-            mapped = read_record(data, spec.response.record)
-            if skip and spec.paging is not None:
-                listed = mapped.get(spec.paging.list_field)
-                if isinstance(listed, list):
-                    mapped[spec.paging.list_field] = listed[skip:]
+            if isinstance(key, PageKey):
+                assert spec.paging is not None
+                mapped = await read_window(
+                    self.name,
+                    spec.paging,
+                    key,
+                    lambda request: self._ask(spec, key.id, request, principal),
+                    lambda data: read_record(data, spec.response.record),
+                    self._base,
+                )
+            else:
+                variables = {"id": str(key)}
+                _, data = await self._ask(spec, str(key), variables, principal, dict(pushed))
+                mapped = read_record(data, spec.response.record)
             return record_type.model_validate(mapped)
+        except RecordNotFound as missing:
+            return missing
         except (MappingError, ValidationError, TypeError) as exc:
             raise bad_upstream_data(self.name, capability, exc) from None
 
-    def _variables(self, spec: CapabilitySpec, key: Key) -> tuple[dict[str, str], int]:
-        if not isinstance(key, PageKey):
-            return {"id": str(key)}, 0
-        paging = spec.paging
-        assert paging is not None
-        if key.offset % key.limit == 0:
-            page, size, skip = key.offset // key.limit + paging.page_base, key.limit, 0
+    async def _ask(
+        self,
+        spec: CapabilitySpec,
+        key: str,
+        request: Mapping[str, str] | yarl.URL,
+        principal: Principal | None,
+        pushed: Mapping[str, str] | None = None,
+    ) -> tuple[yarl.URL, Any]:
+        """One request of a read (template variables, or a next link rest_paging checked):
+        the URL asked and the JSON of a 200; RecordNotFound or the status's error else."""
+        if isinstance(request, yarl.URL):
+            url, query = request, dict[str, str]()
         else:
-            page, size, skip = paging.page_base, key.offset + key.limit, key.offset
-        if size > paging.max_size:
-            raise UpstreamRejected(self.name, 400, f"{self.name} cannot page that far")
-        values = {"id": key.id, "page": str(page), "size": str(size)}
-        values |= {"offset": str(key.offset), "limit": str(key.limit)}
-        return values, skip
+            try:
+                url, query = request_url(self._base, spec, request)
+            except UnsafePathValue:
+                raise RecordNotFound(self.name, key) from None
+            query |= pushed or {}
+        status, data = await self._call(spec, url, query, None, principal)
+        if spec.not_found_status is not None and status == spec.not_found_status:
+            raise RecordNotFound(self.name, key)
+        if status != 200:
+            raise status_error(self.name, status)
+        return url.update_query(query), data
 
     async def write(
         self, capability: str, key: str, payload: Mapping[str, Any], principal: Principal | None
@@ -238,7 +264,7 @@ class RestConnector(Connector):
         assert spec.body is not None
         body = write_body(payload, spec.body)
         try:
-            url, query = self._url(spec, {"id": key})
+            url, query = request_url(self._base, spec, {"id": key})
         except UnsafePathValue:
             raise RecordNotFound(self.name, key) from None
         status, data = await self._call(spec, url, query, body, principal)
@@ -247,24 +273,10 @@ class RestConnector(Connector):
         if spec.validation is not None and status == spec.validation.status:
             raise validation_error(self.name, spec.validation, data)
         if status not in (200, 201):
-            raise self._status_error(status)
+            raise status_error(self.name, status)
         return read_answer(
             self.name, capability, self._config.record_type(capability), spec.response, data
         )
-
-    def _status_error(self, status: int) -> ConnectorError:
-        if 400 <= status < 500:
-            return UpstreamRejected(self.name, status)
-        # 5xx, and a redirect, which is not followed (see connectors.portal_session).
-        return ConnectorUnavailable(self.name, f"{self.name} failed (HTTP {status})")
-
-    def _url(
-        self, spec: CapabilitySpec, variables: Mapping[str, str]
-    ) -> tuple[yarl.URL, dict[str, str]]:
-        """The request's URL and query; raises UnsafePathValue (see connectors.paths)."""
-        url = build_url(self._base, spec.request.path, variables)
-        query = {name: value.format_map(variables) for name, value in spec.request.query.items()}
-        return url, query
 
     async def _call(
         self,
@@ -277,17 +289,6 @@ class RestConnector(Connector):
         return await self._portal.request(
             spec.request.method, url, principal, self._read, params=query, json=body
         )
-
-    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, Any]:
-        """Status and decoded JSON; no body is read from a 401, 403 or 5xx."""
-        if resp.status >= 500 or resp.status in (401, 403):
-            return resp.status, None
-        try:
-            return resp.status, await resp.json(content_type=None)
-        except ValueError as exc:
-            if resp.status == 200:
-                raise BadUpstreamData(self.name) from exc
-            return resp.status, None
 
     async def health(self) -> Health:
         return await self._portal.health(build_url(self._base, self._config.health_path, {}))

@@ -10,16 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from pydantic import ValidationError
 
 from connectors.capabilities import Key
-from connectors.errors import ConnectorError, UpstreamValidationFailed
+from connectors.errors import (
+    BadUpstreamData,
+    ConnectorError,
+    ConnectorUnavailable,
+    UpstreamRejected,
+    UpstreamValidationFailed,
+)
 from connectors.mapping import MappingError, lookup, read_record
 from connectors.mapping_failure import bad_upstream_data
 from connectors.records import Record
 from connectors.rest_config import ResponseSpec, ValidationSpec
 
-__all__ = ["read_answer", "read_batch", "validation_error"]
+__all__ = ["read_answer", "read_batch", "read_json", "status_error", "validation_error"]
 
 _MAX_MESSAGE = 200
 
@@ -86,3 +93,23 @@ def validation_error(connector: str, spec: ValidationSpec, data: Any) -> Upstrea
     if not (isinstance(field, str) and field.isprintable() and len(field) <= _MAX_MESSAGE):
         field = None
     return UpstreamValidationFailed(connector, message, field)
+
+
+def status_error(connector: str, status: int) -> ConnectorError:
+    """The error for an answer that is neither a record nor a refusal the spec names."""
+    if 400 <= status < 500:
+        return UpstreamRejected(connector, status)
+    # 5xx, and a redirect, which is not followed (see connectors.portal_session).
+    return ConnectorUnavailable(connector, f"{connector} failed (HTTP {status})")
+
+
+async def read_json(connector: str, resp: aiohttp.ClientResponse) -> tuple[int, Any]:
+    """Status and decoded JSON; no body is read from a 401, 403 or 5xx."""
+    if resp.status >= 500 or resp.status in (401, 403):
+        return resp.status, None
+    try:
+        return resp.status, await resp.json(content_type=None)
+    except ValueError as exc:
+        if resp.status == 200:
+            raise BadUpstreamData(connector) from exc
+        return resp.status, None

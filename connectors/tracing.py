@@ -8,7 +8,7 @@
 Attributes follow the OpenTelemetry HTTP client conventions, minus the URL: paths and
 queries carry customer ids (`/shop/customers/{customerNo}/orders`), which stay out of
 spans; `server.address` and `server.port` say which portal. The parent is whatever span
-is current, the gateway's `connector.fetch`. Hand-written (a few lines) rather than
+is current, the gateway's `source.load` or `source.write`. Hand-written (a few lines) rather than
 opentelemetry-instrumentation-aiohttp-client, which is not a dependency and records
 `url.full`.
 """

@@ -1,7 +1,7 @@
 """The span of one GraphQL operation, under the request's server span.
 
     on_operation ─▶ start "GraphQL Operation" as the current span, so every `source.load`
-                    (and its `connector.fetch` and client spans) is its child
+                    (and the client spans under it) is its child
                     graphql.document.hash = sha256 of the document text
     ...parse, validate, execute...
     end          ─▶ named as the semantic conventions say, `query Dashboard` (`query`

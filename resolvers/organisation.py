@@ -6,7 +6,7 @@ functions assume the check has passed and only load.
 
 from __future__ import annotations
 
-from connectors.capabilities import PageKey
+from connectors.capabilities import ListKey, PageKey, filters_of
 from connectors.records import InvoiceListRecord, InvoiceRecord, InvoiceStatus, OrderPageRecord
 from resolvers._types import Info
 from resolvers.errors import NotFound
@@ -47,6 +47,8 @@ async def organisation_invoices(
     org = _require(info)
     if not info.context.loaders.serves("invoices_by_organisation"):
         return []
-    record = await info.context.loaders.load("invoices_by_organisation", org)
+    filters = filters_of(status=status)
+    key = ListKey(org, filters) if filters else org
+    record = await info.context.loaders.load("invoices_by_organisation", key)
     assert isinstance(record, InvoiceListRecord)
     return with_status(record.invoices, status)

@@ -14,7 +14,7 @@ import binascii
 from collections.abc import Sequence
 from typing import TypeVar
 
-from connectors.capabilities import PageKey
+from connectors.capabilities import Filters, ListKey, PageKey
 from connectors.principal import Principal
 from connectors.records import (
     InvoiceRecord,
@@ -75,12 +75,16 @@ async def viewer_key(info: Info, capability: str) -> str | None:
     return key
 
 
-async def viewer_record(info: Info, capability: str, record_type: type[_R]) -> _R | None:
-    """The viewer's record of `capability`, or None if they have no id in its owner."""
+async def viewer_record(
+    info: Info, capability: str, record_type: type[_R], filters: Filters = ()
+) -> _R | None:
+    """The viewer's record of `capability`, or None if they have no id in its owner.
+
+    With `filters` the owner may filter (the caller still filters what comes back)."""
     key = await viewer_key(info, capability)
     if key is None:
         return None
-    record = await info.context.loaders.load(capability, key)
+    record = await info.context.loaders.load(capability, ListKey(key, filters) if filters else key)
     assert isinstance(record, record_type)
     return record
 
@@ -118,7 +122,7 @@ async def orders_page(info: Info, first: int, after: str | None) -> tuple[OrderP
     offset = page_offset(first, after)
     key = await viewer_key(info, "orders_by_customer")
     if key is None:
-        return OrderPageRecord(orders=(), total_count=0), offset
+        return OrderPageRecord(orders=(), total_count=0, has_more=False), offset
     record = await info.context.loaders.load("orders_by_customer", PageKey(key, offset, first))
     assert isinstance(record, OrderPageRecord)
     return record, offset

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from connectors.capabilities import Filters
 from connectors.errors import ConnectorError
 from connectors.records import Capability, Record
 from resolvers._types import Info
@@ -44,9 +45,13 @@ class ViewerList(Generic[_L, _I]):
     item_id: Callable[[_I], str]
     to_do: Callable[[Sequence[_I], date], Sequence[ActionItem]] | None = None
 
-    async def load(self, info: Info) -> list[_I]:
-        """The viewer's items; empty when they have no id in the owner's system."""
-        record = await viewer_record(info, self.capability.name, self.capability.record)
+    async def load(self, info: Info, filters: Filters = ()) -> list[_I]:
+        """The viewer's items; empty when they have no id in the owner's system.
+
+        `filters` (the capability's filter arguments) are passed to the owner, which may
+        apply them; the caller applies them to the items either way.
+        """
+        record = await viewer_record(info, self.capability.name, self.capability.record, filters)
         return list(self.items(record)) if record is not None else []
 
     async def find(self, info: Info, raw_id: str) -> _I | None:

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from connectors.capabilities import filters_of
 from connectors.records import INVOICES, InvoiceRecord
 from connectors.records import InvoiceStatus as InvoiceStatusRecord
 from resolvers._types import Info
@@ -66,7 +67,8 @@ async def resolve_invoices(
     info: Info, status: list[InvoiceStatus] | None = None
 ) -> list[Invoice] | None:
     wanted = [s.record() for s in status] if status else None
-    return [Invoice.of(r) for r in with_status(await _VIEWER_INVOICES.load(info), wanted)]
+    loaded = await _VIEWER_INVOICES.load(info, filters_of(status=wanted))
+    return [Invoice.of(r) for r in with_status(loaded, wanted)]
 
 
 INVOICE_LIST = ListField("invoices", Invoice, _VIEWER_INVOICES, resolver=resolve_invoices)

@@ -97,6 +97,19 @@ class OrderConnection:
         return [edge.node for edge in self.edges]
 
 
+def has_next_page(page: OrderPageRecord, offset: int, shown: int, first: int) -> bool:
+    """Whether orders follow this window, from the best signal the portal gave.
+
+    The connector's `has_more` (a next link, a cursor, one item read past the window)
+    comes first, then the total; with neither, a full window may have more after it.
+    """
+    if page.has_more is not None:
+        return page.has_more
+    if page.total_count is not None:
+        return offset + shown < page.total_count
+    return shown == first
+
+
 def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderConnection:
     """A connection over one window of orders that starts at `offset`.
 
@@ -112,7 +125,7 @@ def order_connection(page: OrderPageRecord, offset: int, first: int) -> OrderCon
         edges=edges,
         total_count=total,
         page_info=PageInfo(
-            has_next_page=offset + len(edges) < total if total is not None else len(edges) >= first,
+            has_next_page=has_next_page(page, offset, len(edges), first),
             has_previous_page=offset > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

@@ -24,7 +24,12 @@ _STATES = ("PAID", "OPEN", "OVERDUE")
 
 
 class BillingPortal(DemoPortal):
-    """Simulated billing system (read-only)."""
+    """Simulated billing system (read-only).
+
+    `states_asked` holds the `state` filter of every invoice request (None when it had
+    none), in arrival order, so tests can tell a pushed filter from one the gateway
+    applied; cleared by `reset_counts()`.
+    """
 
     def __init__(
         self,
@@ -38,6 +43,7 @@ class BillingPortal(DemoPortal):
         super().__init__(dataset, knobs=knobs, seed=seed)
         self._username = username
         self._password = password
+        self.states_asked: list[str | None] = []
         accounts: dict[str, list[str]] = {}
         for customer in dataset.customers:
             if customer.tenant is not None:
@@ -68,6 +74,10 @@ class BillingPortal(DemoPortal):
     def failure_response(self, status: int) -> web.Response:
         return web.json_response({"fault": "simulated failure"}, status=status)
 
+    def reset_counts(self) -> None:
+        super().reset_counts()
+        self.states_asked.clear()
+
     def _authorised(self, request: web.Request) -> bool:
         credentials = _basic_credentials(request.headers.get("Authorization", ""))
         if credentials is None:
@@ -95,6 +105,7 @@ class BillingPortal(DemoPortal):
                 headers={"WWW-Authenticate": 'Basic realm="billing"'},
             )
         state = request.query.get("state")
+        self.states_asked.append(state)
         if state is not None and state not in _STATES:
             return web.json_response(
                 {"fault": f"state must be one of {', '.join(_STATES)}"}, status=400

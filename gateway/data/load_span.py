@@ -7,6 +7,9 @@
     the answer    portalgate.keys.failed and portalgate.error.code (the first failure's);
                   the span's status is an error unless every failure is NOT_FOUND
 
+A write has a `source.write` span (capability, connector; the error code and an error
+status when it fails) for its attempts' CLIENT spans to sit under.
+
 A load whose keys were all being fetched by another request (in-flight dedup) makes no
 call of its own, so it has no breaker state and no retries. Keys, records and principals
 are never put on the span. Callers set these only on a recording span.
@@ -14,10 +17,12 @@ are never put on the span. Callers set these only on a recording span.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Literal
 
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
+from opentelemetry.util.types import AttributeValue
 
 from connectors.errors import ConnectorError, ErrorCode
 from connectors.records import Record
@@ -34,6 +39,8 @@ __all__ = [
     "CacheOutcome",
     "cache_outcome",
     "describe_load",
+    "load_attributes",
+    "write_span",
 ]
 
 CAPABILITY = "portalgate.capability"
@@ -69,3 +76,25 @@ def describe_load(
     span.set_attribute(ERROR_CODE, str(failures[0].code))
     if any(f.code != ErrorCode.NOT_FOUND for f in failures):
         span.set_status(Status(StatusCode.ERROR, str(failures[0].code)))
+
+
+@contextmanager
+def write_span(tracer: Tracer, capability: str, connector: str) -> Iterator[None]:
+    """The span of one write; a ConnectorError is noted by its code alone (the SDK's own
+    exception event would carry the message and a traceback)."""
+    attributes = {CAPABILITY: capability, CONNECTOR: connector}
+    with tracer.start_as_current_span(
+        "source.write", attributes=attributes, record_exception=False, set_status_on_exception=False
+    ) as span:
+        try:
+            yield
+        except ConnectorError as exc:
+            if span.is_recording():
+                span.set_attribute(ERROR_CODE, str(exc.code))
+                span.set_status(Status(StatusCode.ERROR, str(exc.code)))
+            raise
+
+
+def load_attributes(capability: str, connector: str, batch_size: int) -> dict[str, AttributeValue]:
+    """The attributes a `source.load` span starts with."""
+    return {CAPABILITY: capability, CONNECTOR: connector, BATCH_SIZE: batch_size}

@@ -19,8 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from opentelemetry.trace import Span, Status, StatusCode, Tracer
-from opentelemetry.util.types import AttributeValue
+from opentelemetry.trace import Span, Tracer
 
 from config.registry import Registry
 from connectors.base import Connector
@@ -33,13 +32,12 @@ from gateway.data.breaker import Breaker, Transition, log_transition
 from gateway.data.connector_calls import FROM_CACHE, CallOutcome
 from gateway.data.connector_history import ConnectorHistories
 from gateway.data.load_span import (
-    BATCH_SIZE,
     BREAKER_STATE,
-    CAPABILITY,
-    CONNECTOR,
     RETRIES,
     cache_outcome,
     describe_load,
+    load_attributes,
+    write_span,
 )
 from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
@@ -124,15 +122,9 @@ class Sources:
         outcome: CallOutcome | None = None,
     ) -> list[Result]:
         """Records for `keys` in order; never raises for a connector failure, returns it.
-
-        `outcome`, given, is set to "cache" when every key came from the record cache.
-        """
+        `outcome`, given, is set to "cache" when every key came from the record cache."""
         owner = self._registry.owner(capability)
-        attributes: dict[str, AttributeValue] = {
-            CAPABILITY: capability,
-            CONNECTOR: owner,
-            BATCH_SIZE: len(keys),
-        }
+        attributes = load_attributes(capability, owner, len(keys))
         with self._tracer.start_as_current_span("source.load", attributes=attributes) as span:
             cached = await self._cache.get_many(capability, principal, keys)
             hits = sum(r is not None for r in cached)
@@ -206,7 +198,7 @@ class Sources:
             return await connector.fetch(capability, keys, principal)
 
         try:
-            results = await self._guarded(owner, capability, call, len(keys), deadline, retry=True)
+            results = await self._guarded(owner, capability, call, deadline, retry=True)
         except ConnectorError as exc:
             return [exc] * len(keys)
         finally:
@@ -233,7 +225,8 @@ class Sources:
         async def call() -> Record:
             return await connector.write(capability, key, payload, principal)
 
-        record = await self._guarded(owner, capability, call, 1, deadline, retry=False)
+        with write_span(self._tracer, capability, owner):
+            record = await self._guarded(owner, capability, call, deadline, retry=False)
         for stale in self._registry.capabilities[capability].invalidates:
             if self._registry.owners.get(stale) == owner:
                 await self._cache.delete(stale, principal, key)
@@ -244,7 +237,6 @@ class Sources:
         owner: str,
         capability: str,
         call: Callable[[], Awaitable[_T]],
-        batch: int,
         deadline: float,
         *,
         retry: bool,
@@ -260,29 +252,22 @@ class Sources:
                 )
             if not breaker.allow():
                 raise ConnectorUnavailable(owner, f"{owner} is unavailable (circuit open)")
-            with self._tracer.start_as_current_span("connector.fetch") as span:
-                span.set_attribute("portalgate.connector", owner)
-                span.set_attribute("portalgate.capability", capability)
-                span.set_attribute("portalgate.batch_size", batch)
-                span.set_attribute("portalgate.attempt", attempt)
-                started = time.perf_counter()
-                try:
-                    async with asyncio.timeout(min(spec.timeout_s, remaining)):
-                        result = await call()
-                except TimeoutError as exc:
-                    error: ConnectorError = ConnectorTimeout(owner)
-                    error.__cause__ = exc
-                except ConnectorError as exc:
-                    error = exc
-                else:
-                    self._observe(owner, capability, started)
-                    breaker.record_success()
-                    self._outcomes.record(owner, None)
-                    return result
-                self._observe(owner, capability, started, error)
-                span.set_attribute("portalgate.error.code", str(error.code))
-                span.set_status(Status(StatusCode.ERROR, str(error.code)))
-            self._outcomes.record(owner, error.code)
+            # No span of its own: each attempt's CLIENT span (connectors/tracing.py) sits
+            # under the load's or write's span, which carries the outcome and retries.
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(min(spec.timeout_s, remaining)):
+                    result = await call()
+            except TimeoutError as exc:
+                error: ConnectorError = ConnectorTimeout(owner)
+                error.__cause__ = exc
+            except ConnectorError as exc:
+                error = exc
+            else:
+                self._observe(owner, capability, started)
+                breaker.record_success()
+                return result
+            self._observe(owner, capability, started, error)
             if isinstance(error, ConnectorUnavailable | ConnectorTimeout):
                 breaker.record_failure(str(error.code))
             else:
@@ -299,7 +284,8 @@ class Sources:
     def _observe(
         self, owner: str, capability: str, started: float, error: ConnectorError | None = None
     ) -> None:
-        """One attempt ended: into the metrics and the connector's history."""
+        """One attempt ended: into the metrics, the latest outcomes and the history."""
+        self._outcomes.record(owner, None if error is None else error.code)
         seconds = time.perf_counter() - started
         outcome = "ok" if error is None else str(error.code)
         self._metrics.connector_call(owner, capability, outcome, seconds)

@@ -221,8 +221,8 @@ async def test_a_full_listing_matches_the_dataset(
     [
         pytest.param(10, 10, id="aligned: page 2 of size 10"),
         pytest.param(30, 10, id="aligned: the last, short page"),
-        pytest.param(5, 10, id="unaligned: page 1 of size 15, sliced"),
-        pytest.param(13, 7, id="unaligned: page 1 of size 20, sliced"),
+        pytest.param(5, 10, id="unaligned: page 1 of size 16 (one past the window), sliced"),
+        pytest.param(13, 7, id="unaligned: page 1 of size 21 (one past the window), sliced"),
         pytest.param(0, 3, id="aligned: the first page"),
     ],
 )

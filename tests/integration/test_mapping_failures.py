@@ -1,6 +1,6 @@
 """Through the whole gateway: an answer that does not map costs only its fields, the
 client sees UPSTREAM_BAD_RESPONSE, and the SRE finds the record path and the reason on the
-`connector.fetch` span and in one log line, without the portal's value."""
+`source.load` span and in one log line, without the portal's value."""
 
 from __future__ import annotations
 
@@ -51,8 +51,7 @@ async def test_a_mapping_failure_is_on_the_connector_span_and_in_the_log_without
     [fetch] = [
         s
         for s in spans.get_finished_spans()
-        if s.name == "connector.fetch"
-        and (s.attributes or {}).get("portalgate.connector") == "billing"
+        if s.name == "source.load" and (s.attributes or {}).get("portalgate.connector") == "billing"
     ]
     attributes = dict(fetch.attributes or {})
     assert attributes["portalgate.capability"] == "invoices"

@@ -169,7 +169,7 @@ async def test_connector_calls_are_traced_without_secrets(
     )
 
     finished = spans.get_finished_spans()
-    fetches = [s for s in finished if s.name == "connector.fetch"]
+    fetches = [s for s in finished if s.name == "source.load"]
     assert {s.attributes["portalgate.connector"] for s in fetches if s.attributes} == {
         "crm",
         "billing",

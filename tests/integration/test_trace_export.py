@@ -134,7 +134,7 @@ async def test_a_dashboard_with_a_traceparent_is_one_trace_at_the_otlp_receiver(
     assert portal_traces == [{trace_id}] * len(portals)
     by_id = {span.span_id: span for span in spans}
     for client_span in clients:
-        assert by_id[client_span.parent_span_id].name == "connector.fetch"
+        assert by_id[client_span.parent_span_id].name == "source.load"
 
     # Neither document's text, nor a literal, nor a variable's value is in any span.
     [looked_up] = [span for span in lookup if span.name == "query Lookup"]

@@ -229,7 +229,7 @@ async def test_slow_connector_times_out_with_its_own_timeout(
 
     assert isinstance(results[0], ConnectorTimeout)
     assert results[0].connector == "crm"
-    fetch = next(s for s in spans.get_finished_spans() if s.name == "connector.fetch")
+    fetch = next(s for s in spans.get_finished_spans() if s.name == "source.load")
     assert fetch.attributes is not None
     assert fetch.attributes["portalgate.error.code"] == "UPSTREAM_TIMEOUT"
 
