@@ -30,6 +30,7 @@ from connectors.records import Record
 from connectors.single_flight import SingleFlight
 from gateway.data.breaker import Breaker, Transition, log_transition
 from gateway.data.connector_history import ConnectorHistories
+from gateway.data.invalidation import Invalidation, InvalidationHub
 from gateway.data.outcomes import Outcome, Outcomes
 from gateway.data.record_cache import RecordCache
 from gateway.metrics import Metrics
@@ -53,8 +54,10 @@ class Sources:
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
         history: ConnectorHistories | None = None,
+        invalidations: InvalidationHub | None = None,
     ) -> None:
         self._registry = registry
+        self._invalidations = invalidations or InvalidationHub()
         self._connectors = connectors
         self._cache = cache
         self._tracer = tracer
@@ -81,6 +84,11 @@ class Sources:
     @property
     def registry(self) -> Registry:
         return self._registry
+
+    @property
+    def invalidations(self) -> InvalidationHub:
+        """Every write's invalidations, for the caches in front of the data plane."""
+        return self._invalidations
 
     def breaker(self, connector: str) -> Breaker:
         return self._breakers[connector]
@@ -201,6 +209,9 @@ class Sources:
         for stale in CAPABILITIES[capability].invalidates:
             if self._registry.owners.get(stale) == owner:
                 await self._cache.delete(stale, principal, key)
+            public = self._scope(stale, principal) == "public"
+            scope = None if public or principal is None else principal.cache_scope
+            self._invalidations.publish(Invalidation(stale, (key,), scope))
         return record
 
     async def _guarded(

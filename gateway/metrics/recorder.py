@@ -38,6 +38,9 @@ class Metrics:
     def cache_lookup(self, capability: str, hits: int, misses: int) -> None:
         """Keys of `capability` found in, or missing from, the record cache."""
 
+    def response_cache(self, outcome: str) -> None:
+        """One GraphQL request and the response cache: hit, miss, uncacheable or bypass."""
+
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         """One call (one attempt) to a connector; `outcome` is "ok" or the error code."""
 
@@ -94,6 +97,13 @@ class PrometheusMetrics(Metrics):
             "portalgate_cache_lookups",
             "Record cache lookups per capability and key: hit or miss.",
             ["capability", "result"],
+            registry=registry,
+        )
+        self._responses = Counter(
+            "portalgate_response_cache",
+            "GraphQL requests by response cache outcome: hit (served without execution), "
+            "miss (executed and stored), uncacheable (executed, not stored), bypass.",
+            ["outcome"],
             registry=registry,
         )
         self._connector_calls = Counter(
@@ -156,6 +166,9 @@ class PrometheusMetrics(Metrics):
             self._cache.labels(capability, "hit").inc(hits)
         if misses:
             self._cache.labels(capability, "miss").inc(misses)
+
+    def response_cache(self, outcome: str) -> None:
+        self._responses.labels(outcome).inc()
 
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         self._connector_calls.labels(connector, capability, outcome).inc()
