@@ -70,7 +70,10 @@ class ResponseCache:
 
     @classmethod
     def memory(cls, policies: Mapping[str, CachePolicy], namespace: str = "pg") -> ResponseCache:
-        return cls(SimpleMemoryCache(serializer=NullSerializer()), policies, namespace)
+        # timeout=0: a dict cannot hang, and aiocache's default timeout runs every call
+        # through asyncio.wait_for (a task per call, the largest cost of a hit).
+        backend = SimpleMemoryCache(serializer=NullSerializer(), timeout=0)
+        return cls(backend, policies, namespace)
 
     @classmethod
     def redis(

@@ -50,7 +50,8 @@ class RecordCache:
 
     @classmethod
     def memory(cls, policies: dict[str, CachePolicy], namespace: str = "pg") -> RecordCache:
-        backend = SimpleMemoryCache(serializer=NullSerializer())
+        # timeout=0: a dict cannot hang; aiocache's default runs each call in wait_for.
+        backend = SimpleMemoryCache(serializer=NullSerializer(), timeout=0)
         return cls(backend, policies, namespace, holds_records=True)
 
     @classmethod
