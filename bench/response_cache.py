@@ -13,6 +13,9 @@ then off: the record cache stays on and warm in both):
     measure   --seconds of --concurrency clients, round robin over the 50 customers,
               --repeats times; requests/s and the portals' request counts of each run
 
+and last the floor: `{ __typename }` the same way (HTTP, middleware, bearer token
+validation and a trivial execution; an upper bound for what any cache hit can reach).
+
 Exits 1 if any response was not a 200 with `data` and without `errors`.
 """
 
@@ -42,6 +45,8 @@ from connectors.capabilities import CAPABILITIES
 from demo.stack import open_demo_stack
 
 CUSTOMERS = 50
+# HTTP, the middleware (bearer auth included) and a trivial execution: no hit can be faster.
+FLOOR_QUERY = "{ __typename }"
 CACHE_TTL_S = 300
 # The per-principal limit stays on (its check is part of every request), far above the load.
 RATE_LIMIT = "1000000/minute"
@@ -60,7 +65,9 @@ def cached_registry(directory: Path) -> Path:
     return path
 
 
-async def run_load(url: str, tokens: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
+async def run_load(
+    url: str, query: str, tokens: list[str], concurrency: int, seconds: float
+) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -71,7 +78,7 @@ async def run_load(url: str, tokens: list[str], concurrency: int, seconds: float
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
-    job = json.dumps({"query": DASHBOARD, "tokens": tokens}).encode()
+    job = json.dumps({"query": query, "tokens": tokens}).encode()
     out, _ = await process.communicate(job)
     if process.returncode != 0:
         raise RuntimeError(f"bench.load_client failed ({process.returncode})")
@@ -80,9 +87,10 @@ async def run_load(url: str, tokens: list[str], concurrency: int, seconds: float
 
 
 async def measure_mode(
-    args: argparse.Namespace, registry: Path, enabled: bool
+    args: argparse.Namespace, registry: Path, enabled: bool, query: str = DASHBOARD
 ) -> tuple[list[float], list[int], int]:
     """(requests/s per run, upstream requests per run, errors) for one mode."""
+    label = "floor    " if query == FLOOR_QUERY else "cache on " if enabled else "cache off"
     async with open_demo_stack() as stack:
         tokens = [stack.issuer.issue_token(c.subject) for c in stack.customers[:CUSTOMERS]]
         async with open_gateway_client(
@@ -94,7 +102,7 @@ async def measure_mode(
         ) as client:
             errors = 0
             for token in tokens:  # warm every customer's records (and response)
-                status, body, text = await post_query(client, DASHBOARD, token)
+                status, body, text = await post_query(client, query, token)
                 if status != 200 or body is None or "errors" in body:
                     errors += 1
                     print(f"  warm-up failed: HTTP {status}: {text[:500]}")
@@ -103,15 +111,15 @@ async def measure_mode(
             for _ in range(args.repeats):
                 reset_counts(stack)
                 url = str(client.base_url).rstrip("/") + "/graphql"
-                result = await run_load(url, tokens, args.concurrency, args.seconds)
+                result = await run_load(url, query, tokens, args.concurrency, args.seconds)
                 calls = sum(route_counts(stack).values())
                 rate = result["requests"] / result["seconds"]
                 rates.append(rate)
                 upstream.append(calls)
                 errors += result["errors"]
                 print(
-                    f"  response cache {'on ' if enabled else 'off'}  {rate:8.0f} req/s"
-                    f"  {result['requests']:6d} dashboards  {calls:6d} upstream requests"
+                    f"  {label}  {rate:8.0f} req/s"
+                    f"  {result['requests']:6d} requests  {calls:6d} upstream requests"
                     f"  errors {result['errors']}"
                 )
                 if result["first_error"]:
@@ -137,10 +145,12 @@ async def main(args: argparse.Namespace) -> int:
         registry = cached_registry(Path(directory))
         on = await measure_mode(args, registry, enabled=True)
         off = await measure_mode(args, registry, enabled=False)
+        floor = await measure_mode(args, registry, enabled=True, query=FLOOR_QUERY)
     print("\nwarm dashboard, one gateway process, load client in another process")
     print(f"  response cache on:  {spread(on[0])}, upstream requests per run {on[1]}")
     print(f"  response cache off: {spread(off[0])}, upstream requests per run {off[1]}")
-    errors = on[2] + off[2]
+    print(f"  floor {FLOOR_QUERY}: {spread(floor[0])}")
+    errors = on[2] + off[2] + floor[2]
     print(f"  errors: {errors}")
     return 1 if errors else 0
 

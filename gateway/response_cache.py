@@ -24,7 +24,6 @@ import logging
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from aiocache import Cache, SimpleMemoryCache
@@ -41,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 _VERSION = "v1"  # in every key: entries of another layout are never read
 _EVERY_SCOPE = "*"
+_KNOWN_OPERATIONS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,8 @@ class ResponseCache:
         self._prefix = f"{namespace}:resp:{_VERSION}"
         self._epoch = 0  # invalidations seen by this process
         self._pending: set[asyncio.Task[None]] = set()
-        self._operation_types = lru_cache(maxsize=256)(_is_query)
+        # Operation types by (sha256 of the document, operation name): no document texts kept.
+        self._operation_types: dict[tuple[str, str | None], bool] = {}
 
     @classmethod
     def memory(cls, policies: Mapping[str, CachePolicy], namespace: str = "pg") -> ResponseCache:
@@ -91,7 +92,15 @@ class ResponseCache:
     def is_query(self, query: str, operation_name: str | None) -> bool:
         """True when the operation is a query. Only asked after the document executed
         without errors, so it is known to be within the parser's limits."""
-        return self._operation_types(query, operation_name)
+        known = (hashlib.sha256(query.encode()).hexdigest(), operation_name)
+        answer = self._operation_types.get(known)
+        if answer is None:
+            operation = get_operation_ast(parse(query), operation_name)
+            answer = operation is not None and operation.operation == OperationType.QUERY
+            if len(self._operation_types) >= _KNOWN_OPERATIONS:
+                del self._operation_types[next(iter(self._operation_types))]  # the oldest
+            self._operation_types[known] = answer
+        return answer
 
     @property
     def epoch(self) -> int:
@@ -188,8 +197,3 @@ class ResponseCache:
     async def aclose(self) -> None:
         await self.settle()
         await self._backend.close()
-
-
-def _is_query(query: str, operation_name: str | None) -> bool:
-    operation = get_operation_ast(parse(query), operation_name)
-    return operation is not None and operation.operation == OperationType.QUERY
