@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     )
     development: bool = Field(default=False, description="GraphiQL and friendlier defaults")
     cache_backend: Literal["memory", "redis"] = "memory"
+    response_cache_enabled: bool = Field(
+        default=True, description="keep query responses whose every capability is cached"
+    )
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_prefix: str = Field(
         default="pg",

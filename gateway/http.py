@@ -11,9 +11,11 @@ body or in GET's `variables`/`extensions`, is a 400.
 Responses are `application/graphql-response+json` when the client accepts it (request
 errors are then 400) or `application/json` (request errors are 200, as legacy clients
 expect). A request without a principal is 401 with `WWW-Authenticate`, checked after the
-protocol's own 4xx. Every body is JSON with `errors[].extensions.code`; nothing here
-returns a stack trace. Request ids, the server span, body size, authentication, CSRF and
-the per-request rate limit are ASGI middleware in front of every route (`gateway/app.py`).
+protocol's own 4xx. Queries may be answered from the response cache (ETag, 304 for
+`If-None-Match`; gateway/response_cache_http.py), after every limit. Every body is JSON
+with `errors[].extensions.code`; nothing here returns a stack trace. Request ids, the
+server span, body size, authentication, CSRF and the per-request rate limit are ASGI
+middleware in front of every route (`gateway/app.py`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from gateway.middleware.authentication import authentication_of, refusal_respons
 from gateway.middleware.media import GRAPHQL_RESPONSE, JSON, json_error, negotiate
 from gateway.middleware.metrics import upstream_wait_of
 from gateway.middleware.request_id import request_id_of
+from gateway.response_cache_http import ResponseLookup
 from gateway.runtime import Runtime
 
 __all__ = ["graphql_endpoint"]
@@ -189,6 +192,12 @@ async def graphql_endpoint(request: Request) -> Response:
     )
     if limited is not None:
         return limited
+    lookup = ResponseLookup(request, runtime)
+    cached = await lookup.start(
+        principal, params.query, params.operation_name, params.variables, media_type
+    )
+    if cached is not None:
+        return cached  # gateway/response_cache_http.py: why a hit needs no validation
     span = trace.get_current_span()  # the request's server span (gateway.middleware.tracing)
     deadline = runtime.deadline()
     span.set_attribute("portalgate.acting", principal.actor is not None)
@@ -248,7 +257,10 @@ async def graphql_endpoint(request: Request) -> Response:
             504, "The request ran out of time.", ErrorCode.DEADLINE_EXCEEDED, media_type=media_type
         )
     span.set_attribute("portalgate.errors", len(result.errors or ()))
-    return _render(result, media_type)
+    rendered = _render(result, media_type)
+    return await lookup.finish(
+        result, rendered, context.loaders, params.query, params.operation_name
+    )
 
 
 def _render(result: ExecutionResult, media_type: str) -> JSONResponse:

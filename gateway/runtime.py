@@ -9,7 +9,8 @@ open_runtime(settings, tracer_provider, environ, extensions=None)
   3. build the connectors from their kinds (entry points) with sso/ credentials
   4. start them concurrently, bounded by a start timeout; every close goes on one
      AsyncExitStack
-  5. build sources (with each connector's recent history), the record cache,
+  5. build sources (with each connector's recent history), the record cache, the
+     response cache (subscribed to the sources' invalidations),
      authentication (with the registry's claim mapping, checked against the roles the
      gateway knows), browser login and back-channel logout
   6. start readiness: one background health watch per connector, cancelled first on close
@@ -50,7 +51,8 @@ from gateway.extensions import discover_extensions, load_with_extensions, regist
 from gateway.metrics import Metrics, build_metrics
 from gateway.middleware.authenticator import BearerAuthenticator, RequestAuthenticator
 from gateway.middleware.rate_limiter import RateLimits
-from gateway.runtime_data import build_connectors, record_cache
+from gateway.response_cache import ResponseCache
+from gateway.runtime_data import build_connectors, record_cache, response_cache
 from schema.viewer_extensions import ViewerExtension
 from sso.acting import ActingPolicy
 from sso.audit import AuditSink, LoggingAuditSink
@@ -88,6 +90,7 @@ class Runtime:
     readiness: Readiness
     backchannel: BackchannelLogout | None = None  # with browser sign-in only
     metrics: Metrics = field(default_factory=Metrics)  # records nothing unless enabled
+    response_cache: ResponseCache | None = None  # None when switched off
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.request_timeout_s
@@ -179,6 +182,10 @@ async def open_runtime(
         )
         sources = Sources(registry, connectors, cache, tracer, metrics=metrics, history=history)
         metrics.watch_breakers(sources.breaker_states)
+        responses = response_cache(settings, registry)
+        if responses is not None:
+            stack.push_async_callback(responses.aclose)
+            sources.invalidations.subscribe(responses.invalidate)
         readiness = await stack.enter_async_context(
             open_readiness(
                 Readiness(
@@ -212,6 +219,7 @@ async def open_runtime(
             readiness=readiness,
             backchannel=backchannel,
             metrics=metrics,
+            response_cache=responses,
         )
 
 

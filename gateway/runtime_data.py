@@ -1,4 +1,4 @@
-"""The data side of the runtime: connectors from their kinds, and the record cache.
+"""The data side of the runtime: connectors from their kinds, the record and response caches.
 
 Connectors are built here and started by `open_runtime`, which owns their closing.
 """
@@ -12,9 +12,10 @@ from config.settings import Settings
 from connectors.base import Connector
 from connectors.http import SessionFactory
 from gateway.data.record_cache import RecordCache
+from gateway.response_cache import ResponseCache
 from sso.upstream import UpstreamCredentials
 
-__all__ = ["build_connectors", "record_cache"]
+__all__ = ["build_connectors", "record_cache", "response_cache"]
 
 
 def build_connectors(
@@ -49,3 +50,17 @@ def record_cache(settings: Settings, registry: Registry) -> RecordCache:
             capabilities=registry.capabilities,
         )
     return RecordCache.memory(dict(registry.cache), capabilities=registry.capabilities)
+
+
+def response_cache(settings: Settings, registry: Registry) -> ResponseCache | None:
+    """The response cache on the record cache's backend, or None when switched off
+    (PORTALGATE_RESPONSE_CACHE_ENABLED)."""
+    if not settings.response_cache_enabled:
+        return None
+    if settings.cache_backend == "redis":
+        return ResponseCache.redis(
+            settings.redis_url.get_secret_value(),
+            registry.cache,
+            namespace=settings.redis_prefix,
+        )
+    return ResponseCache.memory(registry.cache)

@@ -1,6 +1,6 @@
 """Each connector's recent past, in bounded memory, for the status page.
 
-    Sources._guarded ─▶ record_call(outcome, seconds)               every attempt
+    OwnerGuard.call  ─▶ record_call(outcome, seconds)               every attempt
                      ─▶ record_error(capability, error)             every failed attempt
     breaker          ─▶ record_transition(transition)               every change of state
     summary()        ─▶ calls in the window: p50/p95, outcomes by code, error rate;

@@ -40,6 +40,9 @@ class LoaderSet:
         self._principal = principal
         self._deadline = deadline
         self._loaders: dict[str, DataLoader[Key, Record]] = {}
+        # What this request read and whether it wrote, for the response cache.
+        self._used: set[str] = set()
+        self._wrote = False
 
     def _loader(self, capability: str) -> DataLoader[Key, Record]:
         loader = self._loaders.get(capability)
@@ -67,7 +70,18 @@ class LoaderSet:
 
     async def load(self, capability: str, key: Key) -> Record:
         """The record for `key`; raises the connector's error if it could not be loaded."""
+        self._used.add(capability)
         return await self._loader(capability).load(key)
+
+    @property
+    def used_capabilities(self) -> frozenset[str]:
+        """Every capability this request loaded (identity-link lookups included)."""
+        return frozenset(self._used)
+
+    @property
+    def wrote(self) -> bool:
+        """True once this request has sent a write to an owner."""
+        return self._wrote
 
     def prime(self, capability: str, key: Key, record: Record) -> None:
         """Replace what this request has for `key` (after a write, so reads see the change)."""
@@ -105,6 +119,7 @@ class LoaderSet:
     async def write(self, capability: str, key: str, payload: Mapping[str, Any]) -> Record:
         """Apply a write through the owner and prime the reads it changes."""
         owner = self._sources.registry.owner(capability)
+        self._wrote = True
         with self._wait.measuring(), self._calls.timing(owner, capability):
             record = await self._sources.write(
                 capability, key, payload, self._principal, self._deadline

@@ -1,7 +1,12 @@
 """The shared record cache: aiocache (memory or Redis), scoped to the principal by default.
 
-Entries are stored as the record's JSON and validated back into the record type, so a
-cache never holds live objects and a Redis entry can never smuggle in another type.
+In memory, an entry is the record itself: records are frozen pydantic models (tuples, no
+mutable fields), so sharing one across requests is safe, and a hit costs no decoding and
+no second validation; the only guard needed is that the value is exactly the
+capability's record type (anything else is a miss). In Redis, an entry comes from outside
+this process (another replica, another version): it is the record's JSON, validated back
+into the record type, so it can never smuggle in another type, and its key carries the
+layout version (`v2`), so entries of an older layout are never read.
 Keys carry a hash of the principal's scope: one customer's entry is unreachable for
 another, and no customer id is written into Redis in clear.
 """
@@ -13,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiocache import Cache, SimpleMemoryCache
-from aiocache.serializers import StringSerializer
+from aiocache.serializers import NullSerializer, StringSerializer
 from pydantic import ValidationError
 
 from config.registry import CachePolicy
@@ -22,6 +27,8 @@ from connectors.principal import Principal
 from connectors.records import Capability, Record
 
 __all__ = ["RecordCache"]
+
+_LAYOUT = "v2"  # of Redis entries; change it when the stored form changes
 
 
 class RecordCache:
@@ -33,6 +40,8 @@ class RecordCache:
         policies: dict[str, CachePolicy],
         namespace: str,
         capabilities: Mapping[str, Capability[Record]] = CAPABILITIES,
+        *,
+        holds_records: bool = False,
     ) -> None:
         self._backend = backend
         self._policies = policies
@@ -40,6 +49,8 @@ class RecordCache:
         # Where an entry's record type comes from: the registry's catalogue, so that
         # capabilities added by extensions or `data:` are cached like the built-ins.
         self._capabilities = capabilities
+        # True: the backend keeps the record objects (in-process); False: their JSON.
+        self._holds_records = holds_records
 
     @classmethod
     def memory(
@@ -48,8 +59,9 @@ class RecordCache:
         namespace: str = "pg",
         capabilities: Mapping[str, Capability[Record]] = CAPABILITIES,
     ) -> RecordCache:
-        backend = SimpleMemoryCache(serializer=StringSerializer())
-        return cls(backend, policies, namespace, capabilities)
+        # timeout=0: a dict cannot hang; aiocache's default runs each call in wait_for.
+        backend = SimpleMemoryCache(serializer=NullSerializer(), timeout=0)
+        return cls(backend, policies, namespace, capabilities, holds_records=True)
 
     @classmethod
     def redis(
@@ -76,7 +88,7 @@ class RecordCache:
             scope = hashlib.sha256(principal.cache_scope.encode()).hexdigest()[:32]
         raw_key = "/".join(str(part) for part in key) if isinstance(key, tuple) else key
         digest = hashlib.sha256(raw_key.encode()).hexdigest()[:32]
-        return f"{self._namespace}:{capability}:{scope}:{digest}"
+        return f"{self._namespace}:{capability}:{_LAYOUT}:{scope}:{digest}"
 
     async def get_many(
         self, capability: str, principal: Principal | None, keys: Sequence[Key]
@@ -86,6 +98,8 @@ class RecordCache:
             return [None] * len(keys)
         raw = await self._backend.multi_get([self._key(capability, principal, k) for k in keys])
         record_type = self._capabilities[capability].record
+        if self._holds_records:
+            return [value if type(value) is record_type else None for value in raw]
         out: list[Record | None] = []
         for value in raw:
             try:
@@ -100,7 +114,10 @@ class RecordCache:
         if not self.enabled(capability) or not pairs:
             return
         ttl = self._policies[capability].ttl_s
-        items = [(self._key(capability, principal, k), r.model_dump_json()) for k, r in pairs]
+        items = [
+            (self._key(capability, principal, k), r if self._holds_records else r.model_dump_json())
+            for k, r in pairs
+        ]
         await self._backend.multi_set(items, ttl=ttl)
 
     async def delete(self, capability: str, principal: Principal | None, key: Key) -> None:

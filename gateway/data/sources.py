@@ -3,9 +3,7 @@
     Sources.load(capability, keys, principal, deadline)
       ─▶ record cache (per principal unless `scope: public`)
       ─▶ in-flight dedup (identical keys already being fetched by another request)
-      ─▶ breaker (the owner keeps failing? fail fast)
-      ─▶ asyncio.timeout(min(connector timeout, time left)) ─▶ owner.fetch(...)
-      ─▶ retry UPSTREAM_UNAVAILABLE reads while time is left
+      ─▶ OwnerGuard (gateway/data/guard.py): breaker, timeout, retry ─▶ owner.fetch(...)
       ◀─ records or ConnectorError per key, in key order
 
 Connectors never see any of this; they only translate their own failures.
@@ -13,24 +11,24 @@ Connectors never see any of this; they only translate their own failures.
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from opentelemetry.trace import Span, Tracer
 
 from config.registry import Registry
 from connectors.base import Connector
 from connectors.capabilities import Key
-from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavailable
+from connectors.errors import ConnectorError, ConnectorUnavailable
 from connectors.principal import Principal
 from connectors.records import Record
 from connectors.single_flight import SingleFlight
-from gateway.data.breaker import Breaker, Transition, log_transition
+from gateway.data.breaker import Breaker
 from gateway.data.connector_calls import FROM_CACHE, CallOutcome
 from gateway.data.connector_history import ConnectorHistories
+from gateway.data.guard import OwnerGuard
+from gateway.data.invalidation import Invalidation, InvalidationHub
 from gateway.data.load_span import (
     BREAKER_STATE,
     RETRIES,
@@ -39,15 +37,13 @@ from gateway.data.load_span import (
     load_attributes,
     write_span,
 )
-from gateway.data.outcomes import Outcome, Outcomes
+from gateway.data.outcomes import Outcome
 from gateway.data.record_cache import RecordCache
 from gateway.metrics import Metrics
 
 __all__ = ["Result", "Sources"]
 
 Result = Record | ConnectorError
-_T = TypeVar("_T")
-_RETRY_BASE_S = 0.05
 
 
 class Sources:
@@ -62,27 +58,15 @@ class Sources:
         clock: Callable[[], float] = time.monotonic,
         metrics: Metrics | None = None,
         history: ConnectorHistories | None = None,
+        invalidations: InvalidationHub | None = None,
     ) -> None:
         self._registry = registry
+        self._invalidations = invalidations or InvalidationHub()
         self._connectors = connectors
         self._cache = cache
         self._tracer = tracer
-        self._clock = clock
         self._metrics = metrics or Metrics()
-        self._history = history or ConnectorHistories(clock=clock)
-        self._breakers = {
-            name: Breaker(
-                spec.breaker.failures,
-                spec.breaker.reset_s,
-                clock,
-                connector=name,
-                on_transition=self._transitioned,
-            )
-            for name, spec in registry.connectors.items()
-        }
-        # Retry jitter only spreads load; it needs no cryptographic randomness.
-        self._jitter = random.Random()  # noqa: S311
-        self._outcomes = Outcomes(clock)
+        self._guard = OwnerGuard(registry, clock, self._metrics, history)
         self._in_flight: SingleFlight[tuple[str, str, Key], Result] = SingleFlight(
             "portalgate.source.fetch"
         )
@@ -91,27 +75,31 @@ class Sources:
     def registry(self) -> Registry:
         return self._registry
 
+    @property
+    def invalidations(self) -> InvalidationHub:
+        """Every write's invalidations, for the caches in front of the data plane."""
+        return self._invalidations
+
+    @property
+    def guard(self) -> OwnerGuard:
+        """The breakers, latest outcomes and history behind every call (readiness, status)."""
+        return self._guard
+
     def breaker(self, connector: str) -> Breaker:
-        return self._breakers[connector]
+        return self._guard.breaker(connector)
 
     def last_outcome(self, connector: str) -> Outcome | None:
         """What the latest customer call to `connector` met (for readiness)."""
-        return self._outcomes.latest(connector)
+        return self._guard.last_outcome(connector)
 
     @property
     def history(self) -> ConnectorHistories:
         """Each connector's recent calls, errors and breaker transitions (status page)."""
-        return self._history
+        return self._guard.history
 
     def breaker_states(self) -> dict[str, str]:
         """Each connector's breaker state now (read by the metrics at scrape time)."""
-        return {name: breaker.state for name, breaker in self._breakers.items()}
-
-    def _transitioned(self, transition: Transition) -> None:
-        """A breaker changed state: one log line, one history entry, one count."""
-        log_transition(transition)
-        self._history.record_transition(transition)
-        self._metrics.breaker_transition(transition.connector, transition.to_state)
+        return self._guard.breaker_states()
 
     async def load(
         self,
@@ -187,7 +175,7 @@ class Sources:
         """The owner's answer for `keys`; notes on the load's `span` the breaker state the
         first call met and the retries (the calls `_guarded` made, less one)."""
         connector = self._connectors[owner]
-        breaker = self._breakers[owner]
+        breaker = self._guard.breaker(owner)
         calls = 0
 
         async def call() -> Sequence[Result]:
@@ -198,7 +186,7 @@ class Sources:
             return await connector.fetch(capability, keys, principal)
 
         try:
-            results = await self._guarded(owner, capability, call, deadline, retry=True)
+            results = await self._guard.call(owner, capability, call, deadline, retry=True)
         except ConnectorError as exc:
             return [exc] * len(keys)
         finally:
@@ -226,70 +214,11 @@ class Sources:
             return await connector.write(capability, key, payload, principal)
 
         with write_span(self._tracer, capability, owner):
-            record = await self._guarded(owner, capability, call, deadline, retry=False)
+            record = await self._guard.call(owner, capability, call, deadline, retry=False)
         for stale in self._registry.capabilities[capability].invalidates:
             if self._registry.owners.get(stale) == owner:
                 await self._cache.delete(stale, principal, key)
+            public = self._scope(stale, principal) == "public"
+            scope = None if public or principal is None else principal.cache_scope
+            self._invalidations.publish(Invalidation(stale, (key,), scope))
         return record
-
-    async def _guarded(
-        self,
-        owner: str,
-        capability: str,
-        call: Callable[[], Awaitable[_T]],
-        deadline: float,
-        *,
-        retry: bool,
-    ) -> _T:
-        spec = self._registry.connectors[owner]
-        breaker = self._breakers[owner]
-        attempts = 1 + (spec.retries if retry else 0)
-        for attempt in range(1, attempts + 1):
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise ConnectorTimeout(
-                    owner, f"{owner} was not called: the request ran out of time"
-                )
-            if not breaker.allow():
-                raise ConnectorUnavailable(owner, f"{owner} is unavailable (circuit open)")
-            # No span of its own: each attempt's CLIENT span (connectors/tracing.py) sits
-            # under the load's or write's span, which carries the outcome and retries.
-            started = time.perf_counter()
-            try:
-                async with asyncio.timeout(min(spec.timeout_s, remaining)):
-                    result = await call()
-            except TimeoutError as exc:
-                error: ConnectorError = ConnectorTimeout(owner)
-                error.__cause__ = exc
-            except ConnectorError as exc:
-                error = exc
-            else:
-                self._observe(owner, capability, started)
-                breaker.record_success()
-                return result
-            self._observe(owner, capability, started, error)
-            if isinstance(error, ConnectorUnavailable | ConnectorTimeout):
-                breaker.record_failure(str(error.code))
-            else:
-                # The portal answered (bad data, rejection): it is up, whatever it said.
-                breaker.record_success()
-            if not (isinstance(error, ConnectorUnavailable) and attempt < attempts):
-                raise error
-            backoff = _RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + self._jitter.random())
-            if self._clock() + backoff >= deadline:
-                raise error
-            await asyncio.sleep(backoff)
-        raise AssertionError("unreachable")
-
-    def _observe(
-        self, owner: str, capability: str, started: float, error: ConnectorError | None = None
-    ) -> None:
-        """One attempt ended: into the metrics, the latest outcomes and the history."""
-        self._outcomes.record(owner, None if error is None else error.code)
-        seconds = time.perf_counter() - started
-        outcome = "ok" if error is None else str(error.code)
-        self._metrics.connector_call(owner, capability, outcome, seconds)
-        history = self._history.of(owner)
-        history.record_call(outcome, seconds)
-        if error is not None:
-            history.record_error(capability, error)

@@ -41,6 +41,9 @@ class Metrics:
     def cache_stale_served(self, capability: str, keys: int) -> None:
         """`keys` records of `capability` were served stale (past their TTL) from the cache."""
 
+    def response_cache(self, outcome: str) -> None:
+        """One GraphQL request and the response cache: hit, miss, uncacheable or bypass."""
+
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         """One call (one attempt) to a connector; `outcome` is "ok" or the error code."""
 
@@ -108,6 +111,13 @@ class PrometheusMetrics(Metrics):
             ["capability"],
             registry=registry,
         )
+        self._responses = Counter(
+            "portalgate_response_cache",
+            "GraphQL requests by response cache outcome: hit (served without execution), "
+            "miss (executed and stored), uncacheable (executed, not stored), bypass.",
+            ["outcome"],
+            registry=registry,
+        )
         self._connector_calls = Counter(
             "portalgate_connector_calls",
             'Connector calls (attempts) by outcome: "ok" or the error code.',
@@ -171,6 +181,9 @@ class PrometheusMetrics(Metrics):
 
     def cache_stale_served(self, capability: str, keys: int) -> None:
         self._stale.labels(capability).inc(keys)
+
+    def response_cache(self, outcome: str) -> None:
+        self._responses.labels(outcome).inc()
 
     def connector_call(self, connector: str, capability: str, outcome: str, seconds: float) -> None:
         self._connector_calls.labels(connector, capability, outcome).inc()

@@ -2,7 +2,8 @@
 
     {"logger": "portalgate.access", "message": "POST /graphql 200", "method": "POST",
      "route": "/graphql", "status": 200, "duration_ms": 41.2, "request_id": "…",
-     "trace_id": "…", "operation": "Dashboard", "principal_kind": "customer",
+     "trace_id": "…", "operation": "Dashboard", "response_cache": "miss",
+     "principal_kind": "customer",
      "connectors": [{"connector": "crm", "capability": "profile", "outcome": "ok",
                      "duration_ms": 12.5}, …]}
 
@@ -30,11 +31,18 @@ from gateway.data.connector_calls import ConnectorCalls
 from gateway.metrics import principal_kind
 from gateway.middleware.authentication import authentication_or_none
 
-__all__ = ["ACCESS_LOGGER", "AccessLine", "connector_calls_of", "note_operation"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "AccessLine",
+    "connector_calls_of",
+    "note_operation",
+    "note_response_cache",
+]
 
 ACCESS_LOGGER = "portalgate.access"
 _CALLS = "connector_calls"
 _OPERATION = "graphql_operation"
+_RESPONSE_CACHE = "response_cache"
 _UNKNOWN_ROUTE = "other"
 # Clients choose operation names: only a GraphQL name of modest length is written as is.
 _OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
@@ -100,6 +108,8 @@ class AccessLine:
             fields["operation"] = (
                 _operation_label(state[_OPERATION]) if _OPERATION in state else None
             )
+            if _RESPONSE_CACHE in state:
+                fields["response_cache"] = state[_RESPONSE_CACHE]
         fields["principal_kind"] = principal_kind(principal, **self._roles)
         fields["connectors"] = [call.as_dict() for call in calls.calls]
         if calls.dropped:
@@ -124,3 +134,8 @@ def connector_calls_of(request: Request) -> ConnectorCalls | None:
 def note_operation(request: Request, name: str | None) -> None:
     """Remember the GraphQL operation name the client sent, for the access line."""
     request.scope.setdefault("state", {})[_OPERATION] = name
+
+
+def note_response_cache(request: Request, outcome: str) -> None:
+    """Remember what the response cache did for this request (hit, miss, ...)."""
+    request.scope.setdefault("state", {})[_RESPONSE_CACHE] = outcome

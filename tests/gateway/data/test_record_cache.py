@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from config.registry import CachePolicy
 from connectors.principal import Principal
-from connectors.records import LinkRecord
+from connectors.records import LinkRecord, ProfileRecord
 from gateway.data.record_cache import RecordCache
 from tests.redis_server import PrefixedRedis
 
@@ -65,3 +65,41 @@ async def test_an_unreadable_entry_is_a_miss(prefixed_redis: PrefixedRedis) -> N
         assert await shared.get_many("support_party", ALICE, ["C-1"]) == [None]
     finally:
         await shared.aclose()
+
+
+async def test_redis_entries_carry_the_layout_version(prefixed_redis: PrefixedRedis) -> None:
+    shared = cache(prefixed_redis)
+    try:
+        await shared.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
+        (key,) = await prefixed_redis.keys()
+        assert key.split(":")[1:3] == ["support_party", "v2"]
+        # An entry of the older layout (no version) is never read.
+        await prefixed_redis.client.set(key.replace(":v2:", ":"), '{"value": "P-old"}')
+        await shared.delete("support_party", ALICE, "C-1")
+        assert await shared.get_many("support_party", ALICE, ["C-1"]) == [None]
+    finally:
+        await shared.aclose()
+
+
+async def test_in_memory_a_record_comes_back_as_the_object_stored() -> None:
+    memory = RecordCache.memory(POLICY)
+    record = LinkRecord(value="P-1")
+    try:
+        await memory.set_many("support_party", ALICE, [("C-1", record)])
+        (back,) = await memory.get_many("support_party", ALICE, ["C-1"])
+        assert back is record  # no decoding, no second validation
+        assert await memory.get_many("support_party", BOB, ["C-1"]) == [None]
+    finally:
+        await memory.aclose()
+
+
+async def test_in_memory_a_value_of_another_type_is_a_miss() -> None:
+    memory = RecordCache.memory(POLICY)
+    try:
+        await memory.set_many("support_party", ALICE, [("C-1", LinkRecord(value="P-1"))])
+        (key,) = memory._backend._cache.keys()
+        for foreign in ('{"value": "P-1"}', {"value": "P-1"}, ProfileRecord.model_construct()):
+            await memory._backend.set(key, foreign)
+            assert await memory.get_many("support_party", ALICE, ["C-1"]) == [None]
+    finally:
+        await memory.aclose()
