@@ -5,6 +5,7 @@
     ├── ConnectorTimeout                    UPSTREAM_TIMEOUT       no answer in time
     ├── BadUpstreamData                     UPSTREAM_BAD_RESPONSE  unparseable or wrong shape
     ├── UpstreamRejected(status)            UPSTREAM_REJECTED      4xx other than 404 / validation
+    │   ├── UpstreamThrottled(retry_after)  UPSTREAM_REJECTED      429, retried when time allows
     │   └── UpstreamValidationFailed        BAD_USER_INPUT         the portal refused the input
     ├── RecordNotFound                      NOT_FOUND
     └── CapabilityNotSupported              INTERNAL_SERVER_ERROR  registry/connector mismatch
@@ -30,6 +31,7 @@ __all__ = [
     "MappingDetail",
     "RecordNotFound",
     "UpstreamRejected",
+    "UpstreamThrottled",
     "UpstreamValidationFailed",
 ]
 
@@ -122,6 +124,18 @@ class UpstreamRejected(ConnectorError):
     def __init__(self, connector: str, status: int, message: str | None = None) -> None:
         super().__init__(connector, message or f"{connector} rejected the request (HTTP {status})")
         self.status = status
+
+
+class UpstreamThrottled(UpstreamRejected):
+    """The portal answered 429; `retry_after_s` is its Retry-After (None: it did not say).
+
+    The gateway retries a read after that long when the request's time allows it, and
+    otherwise gives the client UPSTREAM_REJECTED at once (gateway/data/guard.py).
+    """
+
+    def __init__(self, connector: str, retry_after_s: float | None) -> None:
+        super().__init__(connector, 429, f"{connector} is throttling requests (HTTP 429)")
+        self.retry_after_s = retry_after_s
 
 
 class UpstreamValidationFailed(UpstreamRejected):

@@ -16,18 +16,20 @@ its requests and mappings.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import aiohttp
 import yarl
 
 from connectors.base import CredentialProvider, Health, UpstreamAuth
-from connectors.errors import ConnectorUnavailable
+from connectors.errors import ConnectorUnavailable, UpstreamThrottled
 from connectors.health import probe_health
 from connectors.http import SessionFactory, map_client_errors
 from connectors.principal import Principal
 
-__all__ = ["PortalSession"]
+__all__ = ["PortalSession", "retry_after_s"]
 
 T = TypeVar("T")
 
@@ -66,8 +68,9 @@ class PortalSession:
     ) -> T:
         """Send one request with the connector's credentials and return `read(response)`.
 
-        Raises `ConnectorUnavailable` before start or after `aclose`, the credential
-        provider's `ConnectorError`s, and aiohttp's errors mapped to `connectors.errors`.
+        Raises `ConnectorUnavailable` before start or after `aclose`, `UpstreamThrottled`
+        for a 429 (with its Retry-After), the credential provider's `ConnectorError`s, and
+        aiohttp's errors mapped to `connectors.errors`.
         """
         session = self._session
         if session is None or session.closed:
@@ -85,6 +88,9 @@ class PortalSession:
                     headers={**auth.headers, **(headers or {})},
                     allow_redirects=False,
                 ) as resp:
+                    if resp.status == 429:  # every kind: the gateway decides on a retry
+                        wait = retry_after_s(resp.headers.get("Retry-After"))
+                        raise UpstreamThrottled(self._name, wait)
                     if last_try or not await _renewed(auth, resp.status):
                         return await read(resp)
         raise AssertionError("unreachable: the second try always reads")
@@ -97,3 +103,17 @@ class PortalSession:
 async def _renewed(auth: UpstreamAuth, status: int) -> bool:
     """True when the portal refused `auth` with a 401 and its provider has fresh ones."""
     return status == 401 and auth.rejected is not None and await auth.rejected()
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks to wait (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

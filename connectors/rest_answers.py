@@ -26,7 +26,13 @@ from connectors.mapping_failure import bad_upstream_data
 from connectors.records import Record
 from connectors.rest_config import ResponseSpec, ValidationSpec
 
-__all__ = ["read_answer", "read_batch", "read_json", "status_error", "validation_error"]
+__all__ = [
+    "read_answer",
+    "read_batch",
+    "read_json",
+    "status_error",
+    "validation_error",
+]
 
 _MAX_MESSAGE = 200
 

@@ -6,7 +6,7 @@ credentials) and called through the gateway's own `Sources`, exactly as a reques
 
     hang                      ─▶ every key UPSTREAM_TIMEOUT, within the connector's timeout_s
     429, Retry-After too late ─▶ not retried: one request, the error returned in time
-    429, Retry-After 0        ─▶ retried while time is left (a note if it is not)
+    429, Retry-After 0        ─▶ retried while time is left
     500 again and again       ─▶ the breaker opens; the next call sends no request
 """
 
@@ -105,16 +105,18 @@ async def check_failures(
     portal.reset_counts()
     await _sources(registry, name, connector).load(capability, keys, None, deadline(10.0))
     retried = portal.requests_total > 1
-    lines.append(
-        ProbeLine(
+    if spec.retries == 0:  # the connector asks for no second attempt, of any kind
+        line = ProbeLine(subject, "retries: 0, so a 429 is not asked again", not retried)
+    else:
+        line = ProbeLine(
             subject,
             "a 429 with time left is retried after Retry-After"
             if retried
-            else "a 429 with time left is not retried (the gateway does not honour "
-            "Retry-After: the client gets UPSTREAM_REJECTED)",
-            True if retried else None,
+            else "a 429 with time left was not retried (does the kind report a 429 as "
+            "UpstreamThrottled?)",
+            retried,
         )
-    )
+    lines.append(line)
 
     portal.knobs.fail_status, portal.knobs.retry_after_s = 500, None
     sources = _sources(registry, name, connector)

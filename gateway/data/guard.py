@@ -6,7 +6,8 @@
       ─▶ asyncio.timeout(min(connector timeout, time left)) ─▶ call()
       ─▶ each attempt into the metrics, the latest outcomes (readiness) and the history
          (status page); each breaker transition logged, kept and counted
-      ─▶ retry UPSTREAM_UNAVAILABLE while time is left, with jittered backoff
+      ─▶ retry UPSTREAM_UNAVAILABLE while time is left, with jittered backoff, and a 429
+         after its Retry-After when that ends before the deadline (else at once: the error)
 
 Split from `Sources` (caching and dedup) so each keeps one job.
 """
@@ -20,7 +21,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from config.registry import Registry
-from connectors.errors import ConnectorError, ConnectorTimeout, ConnectorUnavailable
+from connectors.errors import (
+    ConnectorError,
+    ConnectorTimeout,
+    ConnectorUnavailable,
+    UpstreamThrottled,
+)
 from gateway.data.breaker import Breaker, Transition, log_transition
 from gateway.data.connector_history import ConnectorHistories
 from gateway.data.outcomes import Outcome, Outcomes
@@ -123,9 +129,15 @@ class OwnerGuard:
             else:
                 # The portal answered (bad data, rejection): it is up, whatever it said.
                 breaker.record_success()
-            if not (isinstance(error, ConnectorUnavailable) and attempt < attempts):
+            if not (isinstance(error, ConnectorUnavailable | UpstreamThrottled)):
+                raise error
+            if attempt >= attempts:
                 raise error
             backoff = _RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + self._jitter.random())
+            if isinstance(error, UpstreamThrottled):
+                if error.retry_after_s is None:
+                    raise error  # no word on when: asking again would only add load
+                backoff = error.retry_after_s
             if self._clock() + backoff >= deadline:
                 raise error
             await asyncio.sleep(backoff)

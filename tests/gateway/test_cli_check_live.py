@@ -66,7 +66,7 @@ async def test_live_against_the_demo_portals_passes(
 ) -> None:
     status, out, err = await check(capsys, str(EXAMPLE), "--live", str(fixtures(tmp_path, stack)))
 
-    assert (status, err) == (0, "")
+    assert (status, err) == (0, ""), out
     lines = out.splitlines()
     assert "crm.profile: ok: 2 of 2 sample keys mapped" in lines
     assert "support.cases: ok: 1 of 1 sample keys mapped" in lines
@@ -77,7 +77,7 @@ async def test_live_against_the_demo_portals_passes(
         )
         assert any(line.startswith(f"{subject}: ok: 5xx opens the breaker") for line in lines)
         assert any(line.startswith(f"{subject}: ok: a 429 whose Retry-After") for line in lines)
-    assert lines[-1] == "18 checks, 0 failed"
+    assert lines[-1] == "22 checks, 0 failed"
     assert stack.customers[0].last_name not in out
 
 
@@ -99,7 +99,7 @@ async def test_an_answer_that_does_not_map_fails_naming_the_field_not_the_value(
         "crm.profile: FAILED: all 2 sample keys: did not map: "
         "profile.emails[0].address: is required"
     ) in out.splitlines()
-    assert out.splitlines()[-1] == "18 checks, 1 failed"
+    assert out.splitlines()[-1] == "22 checks, 1 failed"
     assert stack.customers[0].email not in out
 
 
@@ -208,7 +208,7 @@ async def test_recorded_answers_replay_without_the_portals(
     assert status == 0
     assert "crm.profile: ok: 2 of 2 sample keys mapped" in out.splitlines()
     assert "support.tickets: ok: 1 of 1 sample keys mapped" in out.splitlines()
-    assert out.splitlines()[-1] == "18 checks, 0 failed"
+    assert out.splitlines()[-1] == "22 checks, 0 failed"
 
 
 async def test_a_recorded_answer_that_does_not_map_fails(
