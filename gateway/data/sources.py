@@ -80,11 +80,6 @@ class Sources:
         """Every write's invalidations, for the caches in front of the data plane."""
         return self._invalidations
 
-    @property
-    def guard(self) -> OwnerGuard:
-        """The breakers, latest outcomes and history behind every call (readiness, status)."""
-        return self._guard
-
     def breaker(self, connector: str) -> Breaker:
         return self._guard.breaker(connector)
 
